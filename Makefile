@@ -1,0 +1,52 @@
+# Thin layer over swift and the lab scripts. Every target works on a fresh Debian machine as root.
+SWIFT ?= swift
+LAB_DIR ?= /tmp/alert-inspect-lab
+export LAB_DIR
+BIN = .build/debug/alert-inspect
+
+.PHONY: all build release test deps lab lab-docker lab-podman lab-down fixtures demo bench bench-triage clean
+
+all: build
+
+## deps: install the Debian packages the build and the lab need (only what is missing).
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## demo: the classic drop-and-execute alert checked against a bundled recording; no engine needed.
+demo: deps
+	@$(SWIFT) build --product alert-inspect >&2
+	@$(BIN) inspect --replay Fixtures/recordings/docker-dropped-binary \
+		--alert Fixtures/recordings/docker-dropped-binary/alert.json
+
+## test: everything, live lab included (CI runs exactly this).
+test: deps lab
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## lab: private Docker and Podman engines with the investigation scenarios (idempotent).
+lab: lab-docker lab-podman
+
+lab-docker: deps
+	@Lab/lab.sh up docker
+
+lab-podman: deps
+	@Lab/lab.sh up podman
+
+lab-down:
+	@Lab/lab.sh down
+
+## fixtures: re-record Fixtures/recordings from the live lab. Never hand-edit a recording.
+fixtures: build lab
+	@Lab/record-fixtures.sh
+
+bench-triage: deps
+	@Benchmarks/bench-triage.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+//
+// alert-inspect: checks a Falco alert against what the Docker Engine API shows about the container.
+// Layout: a thin `alert-inspect` executable over library modules; `CCurl` is the only C surface.
+
+import PackageDescription
+
+let package = Package(
+    name: "alert-inspect",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "alert-inspect", targets: ["alert-inspect"])
+    ],
+    dependencies: [
+        // Command-line parsing for the executable only; libraries never import it.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // The Docker Engine API client: endpoint resolution, transport, models, stream decoders,
+        // recordings. Only Transport/CurlTransport.swift imports CCurl.
+        .target(name: "DockerEngine", dependencies: ["CCurl"]),
+
+        // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
+        .target(name: "FalcoAlerts"),
+
+        // Gathers engine evidence for an alert and decides each claim.
+        .target(
+            name: "Investigation",
+            dependencies: ["DockerEngine", "FalcoAlerts", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Text, Markdown and JSON renderings of investigation reports.
+        .target(name: "Reporting", dependencies: ["Investigation", "FalcoAlerts", "DockerEngine"]),
+
+        // Hashed, verifiable evidence bundles (`collect`, `verify`).
+        .target(
+            name: "EvidenceBundle",
+            dependencies: [
+                "DockerEngine", "Investigation", "Reporting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The command line: argument parsing and exit codes, nothing else.
+        .executableTarget(
+            name: "alert-inspect",
+            dependencies: [
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["DockerEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
+        .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
+        .testTarget(
+            name: "InvestigationTests",
+            dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
+        ),
+        .testTarget(
+            name: "EvidenceBundleTests",
+            dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
+        ),
+        // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
+        .testTarget(
+            name: "LiveTests",
+            dependencies: ["DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Placeholder: evidence bundles arrive with their issue.

@@ -1,0 +1,1 @@
+// Placeholder: the alert model arrives with the alerts issue.

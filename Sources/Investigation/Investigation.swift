@@ -1,0 +1,1 @@
+// Placeholder: the investigation arrives with its issue.

@@ -1,0 +1,1 @@
+// Placeholder: report renderers arrive with the investigation issue.

@@ -1,0 +1,51 @@
+import ArgumentParser
+import DockerEngine
+import Foundation
+
+/// Exit codes from SPEC.md, and the single place errors are mapped to them.
+enum ExitStatus {
+    static let done: Int32 = 0
+    static let failure: Int32 = 1
+    static let verdictMatched: Int32 = 2
+    static let noSuchContainer: Int32 = 3
+    static let usage: Int32 = 64
+    static let malformedAlert: Int32 = 65
+    static let inputUnreadable: Int32 = 66
+    static let engineUnreachable: Int32 = 69
+    static let cannotCreateOutput: Int32 = 73
+
+    static let table = """
+        Exit codes: 0 done, 1 unexpected failure (verify: bundle does not match), 2 --fail-on matched, \
+        3 no such container, 64 usage, 65 malformed alert, 66 input unreadable, 69 engine unreachable, \
+        73 output cannot be created.
+        """
+
+    /// Prints `error` to stderr and returns the exit code it stands for.
+    static func report(_ error: any Error) -> ExitCode {
+        if let exit = error as? ExitCode { return exit }
+        Diagnostics.error(String(describing: error))
+        return ExitCode(code(for: error))
+    }
+
+    static func code(for error: any Error) -> Int32 {
+        switch error {
+        case let error as DockerEngineError:
+            if error.isUnreachable { return engineUnreachable }
+            if case .noSuchContainer = error { return noSuchContainer }
+            return failure
+        default:
+            return failure
+        }
+    }
+}
+
+/// Diagnostics go to stderr, results to stdout.
+enum Diagnostics {
+    static func error(_ message: String) { write("error: " + message) }
+    static func warning(_ message: String) { write("warning: " + message) }
+    static func note(_ message: String) { write(message) }
+
+    private static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
