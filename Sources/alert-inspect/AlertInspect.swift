@@ -9,7 +9,7 @@ struct AlertInspect: AsyncParsableCommand {
         abstract: "Check a Falco alert against what the Docker engine shows, and keep the evidence.",
         discussion: ExitStatus.table,
         version: ToolVersion.current,
-        subcommands: [Doctor.self],
+        subcommands: [],
         defaultSubcommand: nil
     )
 }
