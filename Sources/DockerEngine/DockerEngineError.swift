@@ -28,6 +28,8 @@ package enum DockerEngineError: Error, Sendable, Equatable, CustomStringConverti
     case methodRefused(HTTPMethod, request: String)
     /// The answer was not what the API documents.
     case malformedResponse(request: String, detail: String)
+    /// A stream (logs, archive) ended before its framing said it would: what arrived is kept but incomplete.
+    case truncated(request: String, detail: String)
     /// A replayed recording has no exchange for this request.
     case notInRecording(request: String, recording: String)
     /// The recording itself is unreadable or of an unknown version.
@@ -73,6 +75,8 @@ package enum DockerEngineError: Error, Sendable, Equatable, CustomStringConverti
             return "refused to send \(method) \(request): alert-inspect only ever sends GET and HEAD"
         case .malformedResponse(let request, let detail):
             return "unexpected answer to \(request): \(detail)"
+        case .truncated(let request, let detail):
+            return "the answer to \(request) was cut short: \(detail)"
         case .notInRecording(let request, let recording):
             return "the recording \(recording) has no answer for \(request)"
         case .badRecording(let path, let detail):
