@@ -27,7 +27,10 @@ let package = Package(
 
         // The Docker Engine API client: endpoint resolution, transport, models, stream decoders,
         // recordings. Only Transport/CurlTransport.swift imports CCurl.
-        .target(name: "DockerEngine", dependencies: ["CCurl"]),
+        .target(
+            name: "DockerEngine",
+            dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
         .target(name: "FalcoAlerts"),

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Passes requests to a live transport and keeps every exchange in a recording folder.
+///
+/// Bodies are written to their files as they stream, so recording a large archive costs no memory.
+/// The index is rewritten after each exchange: a recording cut short still describes what it holds.
+package final class RecordingTransport: EngineTransport, @unchecked Sendable {
+    // @unchecked: `recording` and `occurrences` are only touched under `lock`.
+
+    package var endpoint: EngineEndpoint { live.endpoint }
+    package let folder: URL
+    private let live: any EngineTransport
+    private let lock = NSLock()
+    private var recording: Recording
+    private var occurrences: [String: Int] = [:]
+
+    /// Creates `folder` (which must not exist yet, or be empty) and records into it.
+    package init(recording live: any EngineTransport, into folder: URL, recordedBy: String) throws(DockerEngineError) {
+        self.live = live
+        self.folder = folder
+        self.recording = Recording(endpoint: live.endpoint.description, recordedBy: recordedBy)
+        let files = FileManager.default
+        do {
+            if let existing = try? files.contentsOfDirectory(atPath: folder.path), !existing.isEmpty {
+                throw DockerEngineError.badRecording(path: folder.path, detail: "folder exists and is not empty")
+            }
+            try files.createDirectory(at: folder.appendingPathComponent(Recording.bodiesFolder), withIntermediateDirectories: true)
+            try writeIndex()
+        } catch let error as DockerEngineError {
+            throw error
+        } catch {
+            throw .badRecording(path: folder.path, detail: "cannot create: \(error.localizedDescription)")
+        }
+    }
+
+    package func send(
+        _ request: EngineRequest,
+        apiVersion: String?,
+        head: (ResponseHead) throws -> Void,
+        body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let target = request.target(apiVersion: apiVersion)
+        var received: ResponseHead?
+        var occurrence = 0
+        var bodyFile: FileHandle?
+        var bodyName: String?
+        var bytes = 0
+        defer { try? bodyFile?.close() }
+
+        try live.send(
+            request, apiVersion: apiVersion,
+            head: { responseHead in
+                received = responseHead
+                occurrence = nextOccurrence(method: request.method.rawValue, target: target)
+                try head(responseHead)
+            },
+            body: { chunk in
+                if bodyFile == nil, let responseHead = received {
+                    let name = Recording.bodyName(
+                        method: request.method.rawValue, target: target, occurrence: occurrence,
+                        contentType: responseHead.header("Content-Type"))
+                    let url = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name)
+                    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                        throw DockerEngineError.badRecording(path: url.path, detail: "cannot create body file")
+                    }
+                    bodyFile = try FileHandle(forWritingTo: url)
+                    bodyName = name
+                }
+                try bodyFile?.write(contentsOf: Data(chunk))
+                bytes += chunk.count
+                try body(chunk)
+            })
+
+        guard let responseHead = received else { return }
+        let exchange = Recording.Exchange(
+            method: request.method.rawValue, target: target, occurrence: occurrence, status: responseHead.status,
+            headers: responseHead.headers.filter { Recording.keptHeaders.contains($0.key) },
+            body: bodyName.map { Recording.bodiesFolder + "/" + $0 }, bytes: bytes)
+        try append { $0.exchanges.append(exchange) }
+    }
+
+    /// Adds something read from the engine's host.
+    package func record(_ observation: Recording.HostObservation) throws {
+        try append { recording in
+            if !recording.observations.contains(observation) { recording.observations.append(observation) }
+        }
+    }
+
+    private func nextOccurrence(method: String, target: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = method + " " + target
+        let occurrence = (occurrences[key] ?? 0) + 1
+        occurrences[key] = occurrence
+        return occurrence
+    }
+
+    private func append(_ change: (inout Recording) -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        change(&recording)
+        try writeIndex()
+    }
+
+    /// Writes the index in a stable order (requests are concurrent, their order is not).
+    private func writeIndex() throws {
+        var sorted = recording
+        sorted.exchanges.sort { ($0.target, $0.method, $0.occurrence) < ($1.target, $1.method, $1.occurrence) }
+        sorted.observations.sort { ($0.path, $0.operation) < ($1.path, $1.operation) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(sorted).write(to: folder.appendingPathComponent(Recording.indexName), options: .atomic)
+    }
+}
