@@ -1,1 +1,0 @@
-// Placeholder: the investigation arrives with its issue.
