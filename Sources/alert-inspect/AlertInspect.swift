@@ -9,7 +9,7 @@ struct AlertInspect: AsyncParsableCommand {
         abstract: "Check a Falco alert against what the Docker engine shows, and keep the evidence.",
         discussion: ExitStatus.table,
         version: ToolVersion.current,
-        subcommands: [],
-        defaultSubcommand: nil
+        subcommands: [Inspect.self, Triage.self, Doctor.self],
+        defaultSubcommand: Inspect.self
     )
 }

@@ -1,0 +1,484 @@
+import Crypto
+import DockerEngine
+import FalcoAlerts
+import Foundation
+
+/// Gathers what the engine and its host show about a container and an alert, then decides.
+///
+/// Requests that do not depend on each other run at once (each blocking call on its own thread), so
+/// an investigation takes about as long as its slowest request rather than the sum of them.
+package struct Investigator: Sendable {
+    package let connection: EngineConnection
+    package let settings: Settings
+
+    package struct Settings: Sendable {
+        /// Logs and events are read this far either side of the alert time.
+        package var window: Double = 120
+        package var maxLogLines: Int = 200
+        /// How many changed files are checked for being executables.
+        package var maxDriftChecks: Int = 64
+        package var toolVersion: String = "0"
+
+        package init(window: Double = 120, maxLogLines: Int = 200, toolVersion: String = "0") {
+            self.window = window
+            self.maxLogLines = maxLogLines
+            self.toolVersion = toolVersion
+        }
+    }
+
+    /// The report, and whether the container was found (exit 3 when not).
+    package struct Outcome: Sendable {
+        package var report: InvestigationReport
+        package var containerFound: Bool
+    }
+
+    package init(connection: EngineConnection, settings: Settings) {
+        self.connection = connection
+        self.settings = settings
+    }
+
+    private var client: EngineClient { connection.client }
+    private var host: any HostView { connection.host }
+
+    // MARK: - The run
+
+    /// Investigates `reference` (default: the alert's container) against `alert`, if any.
+    package func investigate(container reference: String?, alert: FalcoAlert?) async throws -> Outcome {
+        let alertFacts = alert.map(Self.facts(of:))
+        guard let target = reference ?? alertFacts?.containerID, target != "host" else {
+            throw InvestigationError.noContainer(
+                alertFacts?.containerID == "host"
+                    ? "the alert is about a host process (container.id=host); name a container to inspect"
+                    : "name a container, or give an alert that names one")
+        }
+        let client = self.client
+        async let versionTask = BlockingWork.run { try? client.version().value }
+        async let infoTask = BlockingWork.run { try? client.info().value }
+        let inspected: ContainerInspect?
+        do {
+            inspected = try await BlockingWork.run { try client.inspectContainer(target).value }
+        } catch DockerEngineError.noSuchContainer {
+            inspected = nil
+        }
+        let version = await (try? versionTask) ?? nil
+        let info = await (try? infoTask) ?? nil
+
+        let window = timeWindow(alert: alert)
+        var report = baseReport(alert: alert, version: version, info: info, container: inspected)
+        guard let container = inspected else {
+            // Gone: the engine's events may still tell when and how it went.
+            let eventsFilter = alertFacts?.containerID ?? target
+            report.events = (try? await BlockingWork.run { [self] in try events(container: eventsFilter, window: window) }) ?? []
+            let decision = ClaimChecker.decide(
+                alert: alertFacts ?? AlertFacts(rule: ""), container: nil, executable: nil, hostLimitation: nil)
+            report.claims = alertFacts == nil ? [] : decision.claims
+            report.verdict = alertFacts == nil ? .inconclusive : decision.verdict
+            report.limitations.append("container \(target) does not exist (any more): its configuration, files, processes and logs could not be checked")
+            report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
+            report.mitigations = NextSteps.steps(for: .init(
+                alert: alertFacts, imageRepository: alert?.imageRepository, containerID: nil, containerName: nil,
+                containerRunning: false, verdict: report.verdict, executable: nil, risks: [], procVisible: false))
+            return Outcome(report: report, containerFound: false)
+        }
+
+        // Everything else depends only on the inspect answer: ask it all at once.
+        let id = container.id
+        let running = container.state?.running ?? false
+        async let changesTask = BlockingWork.run { try client.changes(id).value }
+        async let topTask = BlockingWork.run { running ? try client.top(id).value : nil }
+        async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
+        async let logsTask = BlockingWork.run { [self] in try logs(of: container, window: window) }
+        async let eventsTask = BlockingWork.run { [self] in try events(container: id, window: window) }
+        let exePath = alertFacts?.isMemfd == false ? alertFacts?.exePath : nil
+        async let fileTask = BlockingWork.run { [self] in try exePath.map { try acquire($0, in: id) } }
+
+        var limitations: [String] = []
+        let changes: [ContainerChange]?
+        do { changes = try await changesTask } catch {
+            changes = nil
+            limitations.append("the container's changes could not be read: \(error)")
+        }
+        let processList: ProcessList?
+        do { processList = try await topTask } catch {
+            processList = nil
+            limitations.append("the container's processes could not be listed: \(error)")
+        }
+        let image = await (try? imageTask) ?? nil
+        do { report.logs = try await logsTask } catch {
+            report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
+            limitations.append("logs could not be read: \(error)")
+        }
+        do { report.events = try await eventsTask } catch {
+            limitations.append("engine events could not be read: \(error)")
+        }
+        let file: AcquiredFile?
+        do { file = try await fileTask ?? nil } catch {
+            file = nil
+            limitations.append("the executable could not be read through the archive endpoint: \(error)")
+        }
+
+        // Host side: overlay dirs and /proc, when this machine is the engine's host.
+        let access = hostAccess(container: container, processes: processList, info: info)
+        report.engine.hostAccess = access
+        if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
+        let processes = (processList?.rows ?? []).compactMap { row -> ProcessFacts? in
+            guard let pid = row.pid else { return nil }
+            return ProcessFacts(pid: pid, user: row.user, command: row.command ?? "", exeLink: host.linkTarget("/proc/\(pid)/exe"))
+        }
+        if running, processList?.isEmpty ?? true {
+            limitations.append("the engine's top returned no processes for a running container (Podman does this): process evidence is missing")
+        }
+        report.processes = processes.map { .init(pid: $0.pid, user: $0.user, command: $0.command) }
+        report.drift = drift(changes ?? [], container: container)
+
+        let posture = Self.posture(of: container)
+        report.risks = PostureRisks.risks(of: posture)
+
+        if let alertFacts {
+            let evidence = executableEvidence(
+                alert: alertFacts, container: container, changes: changes, file: file, processes: processes, access: access)
+            let decision = ClaimChecker.decide(
+                alert: alertFacts, container: Self.facts(of: container), executable: evidence,
+                hostLimitation: access.upperDirVisible && access.procVisible ? nil : access.detail)
+            report.claims = decision.claims
+            report.verdict = decision.verdict
+            report.executable = decision.executable
+        } else {
+            report.verdict = .inconclusive
+        }
+        report.limitations += limitations
+        report.mitigations = NextSteps.steps(for: .init(
+            alert: alertFacts, imageRepository: alert?.imageRepository ?? image?.repoTags?.first.map { String($0.split(separator: ":").first ?? "") },
+            containerID: container.id, containerName: container.name, containerRunning: running, verdict: report.verdict,
+            executable: report.executable, risks: report.risks, procVisible: access.procVisible))
+        return Outcome(report: report, containerFound: true)
+    }
+
+    // MARK: - Pieces of evidence
+
+    struct TimeWindow {
+        var since: EngineTime
+        var until: EngineTime
+        /// The `until` to send: never past the engine's now, or `/events` would wait for the future.
+        var requestUntil: EngineTime
+    }
+
+    /// ±window around the alert; without an alert, the last window up to the engine's clock.
+    func timeWindow(alert: FalcoAlert?) -> TimeWindow {
+        let now = client.ping.engineDate.map { EngineTime(seconds: Int64($0.timeIntervalSince1970)) }
+            ?? EngineTime(seconds: Int64(Date().timeIntervalSince1970))
+        let span = Int64(settings.window)
+        let center = alert?.time.map { EngineTime(seconds: $0.secondsSinceEpoch, nanoseconds: Int64($0.nanoseconds)) } ?? now
+        let since = EngineTime(seconds: center.seconds - span, nanoseconds: Int64(center.nanoseconds))
+        let until = alert == nil ? now : EngineTime(seconds: center.seconds + span, nanoseconds: Int64(center.nanoseconds))
+        return TimeWindow(since: since, until: until, requestUntil: min(until, now))
+    }
+
+    func logs(of container: ContainerInspect, window: TimeWindow) throws -> InvestigationReport.Logs {
+        let request = EngineClient.logsRequest(container.id, since: window.since, until: window.until)
+        var decoder = LogDecoder(tty: container.hasTTY, timestamps: true, request: request.description)
+        var lines: [InvestigationReport.LogLine] = []
+        var truncated = false
+        let limit = settings.maxLogLines
+        func keep(_ line: LogLine) {
+            guard lines.count < limit else {
+                truncated = true
+                return
+            }
+            lines.append(.init(time: line.time, stream: line.stream.rawValue, text: line.text))
+        }
+        _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
+        do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }
+        return .init(since: window.since.iso8601, until: window.until.iso8601, truncated: truncated, lines: lines)
+    }
+
+    func events(container: String, window: TimeWindow) throws -> [InvestigationReport.Event] {
+        guard window.since < window.requestUntil else { return [] }
+        let request = EngineClient.eventsRequest(container: container, since: window.since, until: window.requestUntil)
+        var splitter = JSONLineSplitter()
+        var events: [InvestigationReport.Event] = []
+        func keep(_ line: UnsafeRawBufferPointer) throws {
+            guard events.count < 1000, let event = try? EngineEvent(jsonLine: line, request: request.description) else { return }
+            events.append(Self.summary(of: event))
+        }
+        _ = try client.stream(request) { chunk in try splitter.feed(chunk, keep) }
+        try splitter.finish(keep)
+        return events
+    }
+
+    /// The executable as the archive endpoint gives it: stat, then (for a regular file) its content hashed as it streams.
+    struct AcquiredFile: Sendable {
+        var stat: PathStat?
+        var sha256: String?
+        var size: Int64?
+    }
+
+    func acquire(_ path: String, in id: String) throws -> AcquiredFile {
+        guard let stat = try client.pathStat(id, path: path) else { return AcquiredFile(stat: nil) }
+        guard stat.fileType == .regular else { return AcquiredFile(stat: stat) }
+        var reader = TarReader(request: "GET archive \(path)")
+        var hasher = SHA256()
+        var size: Int64 = 0
+        var inFile = false
+        var done = false
+        _ = try client.stream(EngineClient.archiveRequest(id, path: path), about: id) { chunk in
+            try reader.feed(chunk) { event in
+                switch event {
+                case .entry(let entry):
+                    inFile = !done && entry.isRegularFile
+                case .content(let bytes) where inFile:
+                    hasher.update(bufferPointer: bytes)
+                    size += Int64(bytes.count)
+                case .entryEnd:
+                    if inFile { done = true }
+                    inFile = false
+                default:
+                    break
+                }
+            }
+        }
+        try reader.finish()
+        return AcquiredFile(stat: stat, sha256: done ? hasher.finalize().hexString : nil, size: done ? size : nil)
+    }
+
+    func hostAccess(container: ContainerInspect, processes: ProcessList?, info: SystemInfo?) -> InvestigationReport.HostAccess {
+        let containerd = info?.usesContainerdImageStore ?? (container.graphDriver == nil && container.storage != nil)
+        let upperVisible = container.upperDir.flatMap { host.fileInfo($0) }?.kind == .directory
+        let pid = processes?.pids.first ?? container.state?.pid ?? 0
+        let procVisible = pid > 0 && host.linkTarget("/proc/\(pid)/exe") != nil
+        var notes: [String] = []
+        if containerd {
+            notes.append("the engine keeps containers in containerd's image store, which exposes no overlay paths: the writable layer is judged from /changes only")
+        } else if container.upperDir == nil {
+            notes.append("the engine reports no overlay upper dir for this container (storage driver \(container.storageDriverName ?? "unknown"))")
+        } else if !upperVisible {
+            notes.append("the overlay upper dir is not readable from here (run as root on the engine's host to see it)")
+        }
+        if pid > 0 && !procVisible {
+            notes.append("host /proc of the container's processes is not readable from here (run as root on the engine's host): memfd and deleted executables cannot be examined")
+        }
+        return .init(
+            upperDirVisible: upperVisible, procVisible: procVisible, containerdImageStore: containerd,
+            detail: notes.isEmpty ? "overlay upper dir and host /proc are readable" : notes.joined(separator: "; "))
+    }
+
+    func executableEvidence(
+        alert: AlertFacts, container: ContainerInspect, changes: [ContainerChange]?, file: AcquiredFile?,
+        processes: [ProcessFacts], access: InvestigationReport.HostAccess
+    ) -> ExecutableEvidence? {
+        guard let path = alert.exePath, !path.isEmpty else { return nil }
+        var evidence = ExecutableEvidence(path: path)
+        evidence.changesAvailable = changes != nil
+        if let entry = changes?.first(where: { $0.path == path }) {
+            switch entry.kind {
+            case .added: evidence.listedChange = .added
+            case .modified: evidence.listedChange = .modified
+            case .deleted: evidence.listedChange = .deleted
+            case .unknown: break
+            }
+        }
+        evidence.procVisible = access.procVisible
+        evidence.upperDirVisible = access.upperDirVisible
+        if alert.isMemfd {
+            evidence.processes = processes.filter(\.isMemfd)
+        } else {
+            evidence.existsInContainer = file.map { $0.stat != nil }
+            evidence.size = file?.stat?.size
+            evidence.mode = file?.stat?.mode.lsString
+            if let sha = file?.sha256 {
+                evidence.sha256 = sha
+                evidence.digestSource = "GET /containers/\(container.shortID)/archive"
+            }
+            evidence.processes = processes.filter { process in
+                if let exe = process.exePath { return exe == path }
+                return process.command.split(separator: " ").first.map(String.init) == path
+            }
+            if access.upperDirVisible, let upper = container.upperDir,
+                let hostPath = HostPath.resolve(path, in: upper, host: host)
+            {
+                evidence.upperFile = host.fileInfo(hostPath)
+            }
+            let lowers = container.lowerDirs.filter { !$0.hasSuffix("-init/diff") }
+            if !lowers.isEmpty, lowers.allSatisfy({ host.fileInfo($0)?.kind == .directory }) {
+                evidence.inImageLayers = lowers.contains { lower in
+                    guard let hostPath = HostPath.resolve(path, in: lower, host: host), let info = host.fileInfo(hostPath) else { return false }
+                    return !info.isWhiteout
+                }
+            }
+        }
+        // Deleted or memfd: the host still holds the bytes behind the running process.
+        if evidence.sha256 == nil, access.procVisible, let process = evidence.processes.first,
+            process.exeDeleted || process.isMemfd, let digest = host.digest("/proc/\(process.pid)/exe")
+        {
+            evidence.sha256 = digest.sha256
+            evidence.size = evidence.size ?? digest.size
+            evidence.digestSource = "host /proc/\(process.pid)/exe"
+        }
+        return evidence
+    }
+
+    func drift(_ changes: [ContainerChange], container: ContainerInspect) -> [InvestigationReport.Drift] {
+        let upper = connection.host is NoHostView ? nil : container.upperDir
+        var checked = 0
+        return changes.sorted { $0.path < $1.path }.map { change in
+            var executable: Bool?
+            if change.kind != .deleted, let upper, checked < settings.maxDriftChecks,
+                let hostPath = HostPath.resolve(change.path, in: upper, host: host)
+            {
+                checked += 1
+                if let info = host.fileInfo(hostPath), info.kind == .file { executable = info.permissions & 0o111 != 0 }
+                else if host.fileInfo(hostPath) != nil { executable = false }
+            }
+            return .init(path: change.path, kind: change.kind.description, executable: executable)
+        }
+    }
+
+    // MARK: - Building the report
+
+    private func baseReport(
+        alert: FalcoAlert?, version: SystemVersion?, info: SystemInfo?, container: ContainerInspect?
+    ) -> InvestigationReport {
+        let endpoint = connection.replay.map { $0.recording.endpoint } ?? client.transport.endpoint.description
+        return InvestigationReport(
+            generatedAt: ISO8601DateFormatter().string(from: Date()),
+            tool: .init(name: "alert-inspect", version: settings.toolVersion),
+            engine: .init(
+                endpoint: endpoint, apiVersion: client.apiVersion.description,
+                serverVersion: version?.version ?? info?.serverVersion, storageDriver: info?.driver ?? container?.storageDriverName,
+                hostAccess: .init(upperDirVisible: false, procVisible: false, containerdImageStore: info?.usesContainerdImageStore ?? false, detail: "not examined"),
+                isPodman: client.ping.isPodman || (version?.isPodman ?? false)),
+            alert: alert.map(Self.summary(of:)),
+            container: container.map(Self.summary(of:)),
+            claims: [], verdict: .inconclusive, executable: nil, risks: [],
+            logs: .init(since: nil, until: nil, truncated: false, lines: []),
+            events: [], mitigations: [], drift: [], processes: [], limitations: [])
+    }
+
+    static func facts(of alert: FalcoAlert) -> AlertFacts {
+        AlertFacts(
+            rule: alert.rule, containerID: alert.containerID, containerName: alert.containerName, image: alert.image,
+            containerStartNanoseconds: alert.containerStartTimestamp?.int64Value, exePath: alert.exePath,
+            cmdline: alert.cmdline, flags: Set(alert.execFlags.isExecFlags ? alert.execFlags.names : []),
+            exeChangeTimeNanoseconds: alert.exeInodeCtime?.int64Value, timeNanoseconds: alert.time?.nanosecondsSinceEpoch)
+    }
+
+    static func facts(of container: ContainerInspect) -> ContainerFacts {
+        let started = container.state?.startedTime
+        return ContainerFacts(
+            id: container.id, name: container.name, image: container.config?.image ?? container.image ?? "",
+            imageID: container.image ?? "",
+            startedAtNanoseconds: started.map { $0.seconds * 1_000_000_000 + Int64($0.nanoseconds) },
+            startedAt: container.state?.startedAt, running: container.state?.running ?? false,
+            restartCount: container.restartCount ?? 0)
+    }
+
+    static func posture(of container: ContainerInspect) -> ContainerPosture {
+        var posture = ContainerPosture()
+        let hostConfig = container.hostConfig
+        posture.privileged = hostConfig?.privileged ?? false
+        posture.capAdd = hostConfig?.capAdd ?? []
+        posture.capDrop = hostConfig?.capDrop ?? []
+        posture.readonlyRootfs = hostConfig?.readonlyRootfs ?? false
+        posture.securityOpt = hostConfig?.securityOpt ?? []
+        posture.appArmorProfile = container.appArmorProfile
+        posture.pidMode = hostConfig?.pidMode
+        posture.ipcMode = hostConfig?.ipcMode
+        posture.networkMode = hostConfig?.networkMode
+        posture.usernsMode = hostConfig?.usernsMode
+        posture.user = container.config?.user
+        posture.mounts = (container.mounts ?? []).compactMap { mount in
+            guard mount.type == "bind" || mount.type == nil, let source = mount.source, !source.isEmpty else { return nil }
+            return .init(source: source, destination: mount.destination ?? "", writable: mount.rw ?? true)
+        }
+        return posture
+    }
+
+    static func summary(of alert: FalcoAlert) -> InvestigationReport.Alert {
+        var fields: [String: ExactJSON] = [:]
+        for member in alert.outputFields { fields[member.name] = ExactJSON(member.value) }
+        return .init(
+            rule: alert.rule, priority: alert.priorityName, time: alert.time?.text, source: alert.source,
+            hostname: alert.hostname, containerId: alert.containerID, containerName: alert.containerName,
+            image: alert.image, exePath: alert.exePath, cmdline: alert.cmdline,
+            flags: alert.execFlags.isExecFlags ? alert.execFlags.names : [], fields: fields,
+            unreadable: alert.isLossy ? alert.unreadableFields : nil)
+    }
+
+    static func summary(of container: ContainerInspect) -> InvestigationReport.Container {
+        let state = container.state
+        return .init(
+            id: container.id, name: container.name, image: container.config?.image ?? "", imageId: container.image ?? "",
+            labels: Redaction.redacted(container.config?.labels ?? [:]),
+            state: .init(
+                status: state?.status ?? "unknown", running: state?.running ?? false, pid: state?.pid ?? 0,
+                startedAt: state?.startedAt, finishedAt: state?.finishedAt, restartCount: container.restartCount))
+    }
+
+    static func summary(of event: EngineEvent) -> InvestigationReport.Event {
+        let time = event.instant.map { EngineTimeText.iso8601($0) } ?? ""
+        var detail = event.execCommand.map { "command: \($0)" } ?? event.actionDetail ?? ""
+        if let name = event.containerName { detail = detail.isEmpty ? "container \(name)" : "\(detail) (container \(name))" }
+        if let exit = event.attribute("exitCode") { detail += detail.isEmpty ? "exit code \(exit)" : ", exit code \(exit)" }
+        return .init(time: time, action: event.baseAction, detail: detail)
+    }
+}
+
+/// Errors of the investigation itself (the engine's own are `DockerEngineError`).
+package enum InvestigationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Nothing says which container to look at.
+    case noContainer(String)
+
+    package var description: String {
+        switch self {
+        case .noContainer(let why): return why
+        }
+    }
+}
+
+extension ExactJSON {
+    /// The alert's field value, digit for digit.
+    init(_ value: FieldValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .number(let number): self = .number(number.text)
+        case .bool(let flag): self = .bool(flag)
+        case .null: self = .null
+        case .array(let values): self = .array(values.map(ExactJSON.init))
+        case .object(let members):
+            self = .object(Dictionary(members.map { ($0.name, ExactJSON($0.value)) }, uniquingKeysWith: { _, last in last }))
+        }
+    }
+}
+
+enum EngineTimeText {
+    /// RFC 3339 with nine fractional digits, UTC.
+    static func iso8601(_ time: EngineTime) -> String {
+        let date = Date(timeIntervalSince1970: TimeInterval(time.seconds))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
+            parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, Int(time.nanoseconds))
+    }
+}
+
+extension EngineTime {
+    var iso8601: String { EngineTimeText.iso8601(self) }
+}
+
+/// Secret-looking values are not printed (SPEC: `*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `*KEY*`).
+package enum Redaction {
+    package static let marker = "<redacted>"
+
+    package static func looksSecret(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return ["PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "PRIVATE"].contains { upper.contains($0) }
+    }
+
+    package static func redacted(_ values: [String: String]) -> [String: String] {
+        values.reduce(into: [:]) { result, entry in
+            result[entry.key] = looksSecret(entry.key) ? marker : entry.value
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: report renderers arrive with the investigation issue.

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Investigation
+import Reporting
+
+/// How to reach the engine: shared by every command that talks to one.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .customLong("host"), help: "Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, the docker context, then /var/run/docker.sock).")
+    var host: String?
+
+    @Option(help: "Seconds allowed for one request; for streams, the longest wait with no bytes received.")
+    var timeout: Double = 30
+
+    @Option(help: "Also write every engine exchange into this folder (see Fixtures/recordings/README.md).")
+    var record: String?
+
+    @Option(help: "Answer every engine request from this recording instead of an engine.")
+    var replay: String?
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+        if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
+    }
+
+    func connectionOptions(isCancelled: @escaping @Sendable () -> Bool = { false }) -> EngineConnection.Options {
+        EngineConnection.Options(
+            hostFlag: host, timeout: timeout, record: record.map { URL(fileURLWithPath: $0) },
+            replay: replay.map { URL(fileURLWithPath: $0) }, userAgent: "alert-inspect/\(ToolVersion.current)",
+            isCancelled: isCancelled)
+    }
+}
+
+/// How to print results.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Report format.")
+    var format: ReportFormat = .text
+
+    @Option(help: "Colour the text report: auto (only on a terminal, honours NO_COLOR), always or never.")
+    var color: ColorMode = .auto
+
+    /// Colour only where a person is looking and has not opted out.
+    var isColored: Bool {
+        switch color {
+        case .always: return format == .text
+        case .never: return false
+        case .auto:
+            let environment = ProcessInfo.processInfo.environment
+            return format == .text && isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+                && environment["TERM"] != "dumb"
+        }
+    }
+}
+
+enum ColorMode: String, CaseIterable, ExpressibleByArgument {
+    case auto, always, never
+}
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// A duration such as `2m`, `90s`, `1h` or plain seconds.
+struct Duration: ExpressibleByArgument {
+    var seconds: Double
+
+    init?(argument: String) {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var text = argument
+        var scale = 1.0
+        if let last = text.last, let unit = units[last] {
+            scale = unit
+            text.removeLast()
+        }
+        guard let value = Double(text), value >= 0, value.isFinite else { return nil }
+        seconds = value * scale
+    }
+}
+
+/// Writes a result to stdout in one piece, so a pipe never sees it interleaved with diagnostics.
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
