@@ -17,6 +17,8 @@ package struct EngineConnection: Sendable {
         package var replay: URL?
         package var userAgent: String
         package var isCancelled: @Sendable () -> Bool
+        /// Told of each recorded exchange with its timing (only with `record`).
+        package var onExchange: (@Sendable (Recording.Exchange, Date, Double) -> Void)?
 
         package init(
             hostFlag: String? = nil, timeout: Double = 30, record: URL? = nil, replay: URL? = nil,
@@ -45,7 +47,8 @@ package struct EngineConnection: Sendable {
         var transport: any EngineTransport = live
         var recorder: RecordingTransport?
         if let folder = options.record {
-            let recording = try RecordingTransport(recording: live, into: folder, recordedBy: options.userAgent)
+            let recording = try RecordingTransport(
+                recording: live, into: folder, recordedBy: options.userAgent, observer: options.onExchange)
             recorder = recording
             transport = recording
         }

@@ -87,6 +87,7 @@ package struct Investigator: Sendable {
         async let changesTask = BlockingWork.run { try client.changes(id).value }
         async let topTask = BlockingWork.run { running ? try client.top(id).value : nil }
         async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
+        async let historyTask = BlockingWork.run { [image = container.image ?? ""] in try? client.imageHistory(image).value }
         async let logsTask = BlockingWork.run { [self] in try logs(of: container, window: window) }
         async let eventsTask = BlockingWork.run { [self] in try events(container: id, window: window) }
         let exePath = alertFacts?.isMemfd == false ? alertFacts?.exePath : nil
@@ -104,6 +105,7 @@ package struct Investigator: Sendable {
             limitations.append("the container's processes could not be listed: \(error)")
         }
         let image = await (try? imageTask) ?? nil
+        let history = await (try? historyTask) ?? nil
         do { report.logs = try await logsTask } catch {
             report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
             limitations.append("logs could not be read: \(error)")
@@ -143,6 +145,9 @@ package struct Investigator: Sendable {
             report.claims = decision.claims
             report.verdict = decision.verdict
             report.executable = decision.executable
+            if let image, let history, let index = report.claims.firstIndex(where: { $0.id == .notInImage }) {
+                report.claims[index].evidence.append(Self.imageLine(image, history: history))
+            }
         } else {
             report.verdict = .inconclusive
         }
@@ -412,6 +417,14 @@ package struct Investigator: Sendable {
             state: .init(
                 status: state?.status ?? "unknown", running: state?.running ?? false, pid: state?.pid ?? 0,
                 startedAt: state?.startedAt, finishedAt: state?.finishedAt, restartCount: container.restartCount))
+    }
+
+    /// The image's layers and how they were made: context for "is this the image's own file".
+    static func imageLine(_ image: ImageInspect, history: [ImageHistoryItem]) -> String {
+        let layers = image.rootFS?.layers?.count ?? 0
+        let steps = history.compactMap { $0.createdBy?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let made = steps.isEmpty ? "no build history (imported)" : "built by: " + steps.prefix(5).joined(separator: " | ")
+        return "image \(image.repoTags?.first ?? image.id): \(layers) layer(s), \(made)"
     }
 
     static func summary(of event: EngineEvent) -> InvestigationReport.Event {

@@ -13,10 +13,18 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var recording: Recording
     private var occurrences: [String: Int] = [:]
+    private let observer: (@Sendable (Recording.Exchange, _ started: Date, _ seconds: Double) -> Void)?
 
     /// Creates `folder` (which must not exist yet, or be empty) and records into it.
-    package init(recording live: any EngineTransport, into folder: URL, recordedBy: String) throws(DockerEngineError) {
+    ///
+    /// - Parameter observer: told of each exchange when it completes, with its start time and duration
+    ///   (an evidence bundle's collection log); timings are not part of the recording, which must diff cleanly.
+    package init(
+        recording live: any EngineTransport, into folder: URL, recordedBy: String,
+        observer: (@Sendable (Recording.Exchange, _ started: Date, _ seconds: Double) -> Void)? = nil
+    ) throws(DockerEngineError) {
         self.live = live
+        self.observer = observer
         self.folder = folder
         self.recording = Recording(endpoint: live.endpoint.description, recordedBy: recordedBy)
         let files = FileManager.default
@@ -40,6 +48,7 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
         body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let target = request.target(apiVersion: apiVersion)
+        let started = Date()
         var received: ResponseHead?
         var occurrence = 0
         var bodyFile: FileHandle?
@@ -77,6 +86,7 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
             headers: responseHead.headers.filter { Recording.keptHeaders.contains($0.key) },
             body: bodyName.map { Recording.bodiesFolder + "/" + $0 }, bytes: bytes)
         try append { $0.exchanges.append(exchange) }
+        observer?(exchange, started, Date().timeIntervalSince(started))
     }
 
     /// Adds something read from the engine's host.
