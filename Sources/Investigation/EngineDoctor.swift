@@ -60,7 +60,7 @@ package enum EngineDoctor {
             if let root = info?.dockerRootDir, let driver = info?.driver {
                 report.overlayDirsVisible = host.fileInfo(root + "/" + driver)?.kind == .directory
             }
-            report.hostProcVisible = host.linkTarget("/proc/1/exe") != nil
+            report.hostProcVisible = runningContainerPid(client).map { host.linkTarget("/proc/\($0)/exe") != nil }
         }
         if report.containerdImageStore == true {
             report.consequences.append("containerd image store: the API exposes no overlay paths, so the writable layer is judged from /changes only")
@@ -71,12 +71,24 @@ package enum EngineDoctor {
         }
         if report.hostProcVisible == true {
             report.consequences.append("host /proc is readable: memfd and deleted executables can be examined and recovered")
-        } else if !(host is NoHostView) {
+        } else if report.hostProcVisible == false {
             report.consequences.append("host /proc is not readable: memfd and deleted executables cannot be examined or recovered")
+        } else if !(host is NoHostView) {
+            report.consequences.append("no container is running to try host /proc on")
         }
         if report.engine == "podman" {
             report.consequences.append("Podman: top and logs may come back empty, and top may exec inside the container for some ps options (alert-inspect only asks the default)")
         }
         return report
+    }
+
+    /// The host pid of some running container, to try reading its `/proc/<pid>/exe`.
+    private static func runningContainerPid(_ client: EngineClient) -> Int? {
+        struct Summary: Decodable { var Id: String }
+        let request = EngineRequest(.get, ["containers", "json"], query: [QueryItem("limit", "1")])
+        guard let first = (try? client.decode([Summary].self, request))?.value.first,
+            let pid = (try? client.inspectContainer(first.Id))?.value.state?.pid, pid > 0
+        else { return nil }
+        return pid
     }
 }
