@@ -90,14 +90,14 @@ package struct LocalHostView: HostView {
             var hasher = SHA256()
             var size: Int64 = 0
             var failed = false
-            while true {
-                guard let chunk = try? handle.read(upToCount: 1 << 20) else {
-                    failed = true
-                    break
+            do {
+                // `read(upToCount:)` answers nil, not empty data, at the end of the file.
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    hasher.update(data: chunk)
+                    size += Int64(chunk.count)
                 }
-                if chunk.isEmpty { break }
-                hasher.update(data: chunk)
-                size += Int64(chunk.count)
+            } catch {
+                failed = true
             }
             result = failed ? nil : HostDigest(sha256: hasher.finalize().hexString, size: size)
         } else {
