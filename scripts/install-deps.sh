@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian packages the build, the tests and the lab need; skips what is there.
 set -euo pipefail
-packages=(libcurl4-openssl-dev pkg-config docker.io busybox-static podman jq hyperfine gcc libc6-dev)
+packages=(libcurl4-openssl-dev pkg-config docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
