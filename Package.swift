@@ -63,7 +63,9 @@ let package = Package(
         ),
 
         // Tests
-        .target(name: "TestSupport", dependencies: ["DockerEngine"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["DockerEngine", "FalcoAlerts", "Investigation"], path: "Tests/TestSupport"
+        ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
         .testTarget(

@@ -117,6 +117,11 @@ import TestSupport
             == "get_v1.41_containers_abc_json.json")
         #expect(Recording.bodyName(method: "GET", target: "/v1.41/containers/abc/archive?path=%2Ftmp%2Fx", occurrence: 2, contentType: "application/x-tar")
             == "get_v1.41_containers_abc_archive_path_2Ftmp_2Fx.2.tar")
+        let long = String(repeating: "a", count: 64)
+        let first = Recording.bodyName(method: "GET", target: "/v1.41/containers/\(long)/archive?path=%2Fusr%2Fbin%2Fone", occurrence: 1, contentType: nil)
+        let second = Recording.bodyName(method: "GET", target: "/v1.41/containers/\(long)/archive?path=%2Fusr%2Fbin%2Ftwo", occurrence: 1, contentType: nil)
+        #expect(first != second)
+        #expect(first.count < 110)
     }
 
     private func writeRecording(exchanges: [Recording.Exchange], bodies: [String: String] = [:]) throws -> URL {

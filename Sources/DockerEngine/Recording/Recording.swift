@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The on-disk recording of an engine conversation (format `alert-inspect/recording/v1`).
@@ -97,7 +98,12 @@ package struct Recording: Sendable, Hashable, Codable {
                 slug += "_"
             }
         }
-        slug = String(slug.trimmingCharacters(in: CharacterSet(charactersIn: "_")).prefix(96))
+        slug = slug.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        if slug.count > 96 {
+            // Long targets differ at the end (archive paths, event windows): keep them apart with a hash.
+            let digest = SHA256.hash(data: Data(target.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+            slug = slug.prefix(80) + "_" + digest
+        }
         let type = contentType?.lowercased() ?? ""
         let ext =
             type.contains("json") ? "json"

@@ -1,0 +1,43 @@
+import DockerEngine
+import Foundation
+import Investigation
+import Testing
+import TestSupport
+
+/// The lab's scenarios, replayed from Fixtures/recordings: the same assertions as the live tests, no engine.
+@Suite struct RecordedScenarioTests {
+    static let recordings: [URL] = {
+        let folder = Fixture.url("recordings")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().map { folder.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("scenario.json").path) }
+    }()
+
+    @Test func `every scenario of the lab has a recording`() {
+        let names = Set(Self.recordings.map(\.lastPathComponent))
+        for scenario in ["dropped", "overwritten", "deleted", "false-claim", "memfd", "tty", "risky", "removed", "mismatch"] {
+            #expect(names.contains("docker-\(scenario)"), "no recording docker-\(scenario): run `make fixtures`")
+        }
+        #expect(names.contains("podman-dropped"))
+    }
+
+    @Test(arguments: recordings)
+    func `a recorded scenario gives the verdicts the lab set up`(recording: URL) async throws {
+        let expected = try JSONDecoder().decode(
+            ScenarioExpectation.self, from: Data(contentsOf: recording.appendingPathComponent("scenario.json")))
+        let connection = try EngineConnection.open(.init(replay: recording))
+        try await ScenarioCheck.run(expected, alert: recording.appendingPathComponent("alert.json"), connection: connection)
+    }
+
+    @Test func `a replay is deterministic`() async throws {
+        let recording = Fixture.url("recordings/docker-dropped")
+        let alert = try AlertFile.load(recording.appendingPathComponent("alert.json"))
+        func report() async throws -> String {
+            let connection = try EngineConnection.open(.init(replay: recording))
+            let outcome = try await Investigator(connection: connection, settings: .init(toolVersion: "test"))
+                .investigate(container: nil, alert: alert)
+            return try ScenarioCheck.comparable(outcome.report)
+        }
+        #expect(try await report() == report())
+    }
+}
