@@ -209,6 +209,15 @@ import Testing
         #expect(abs(date.timeIntervalSince1970 - 1_795_947_302.123_456_789) < 1e-6)
     }
 
+    @Test func `Podman 4.3 stamps with whole seconds`() throws {
+        // The first frame of a real Podman 4.3.1 log with timestamps=1.
+        let bytes = logFrame(1, "2026-11-29T11:19:27Z dropped tick 1 at 2026-11-29T11:19:27Z on stdout\n")
+        let line = try #require(try lines(bytes, timestamps: true).first)
+        #expect(line.time == "2026-11-29T11:19:27Z")
+        #expect(line.timestamp == EngineTime(seconds: 1_795_951_167))
+        #expect(line.text == "dropped tick 1 at 2026-11-29T11:19:27Z on stdout")
+    }
+
     @Test func `a line the engine split into partial messages is joined and keeps its first time`() throws {
         let bytes = logFrame(1, "2026-11-29T10:00:00.000000001Z first half ")
             + logFrame(2, "2026-11-29T10:00:00.500000000Z other stream\n")

@@ -254,6 +254,23 @@ import TestSupport
         #expect(psgo.rows[1].command == nil, "a short row lacks the column rather than crashing")
     }
 
+    @Test func `Podman running ps inside the container: one title string, rows as single strings`() throws {
+        // As Podman 4.3.1 answered for a running container (busybox ps inside it; container PIDs).
+        let json = #"""
+            {"Processes":[["1 root     sh -c i=0; while :; do sleep 2; done"],["10 root     sh -c /tmp/payload \u003e/proc/1/fd/1 2\u003e/proc/1/fd/2"],["15 root     /tmp/payload"],["55 root     sleep 2"]],"Titles":["PID   USER     COMMAND"]}
+            """#
+        let list = try EngineJSON.decode(ProcessList.self, from: Data(json.utf8), request: "GET /containers/lab/top")
+        #expect(list.hasJoinedColumns)
+        #expect(list.columnTitles == ["PID", "USER", "COMMAND"])
+        #expect(list.pidColumn == 0 && list.userColumn == 1 && list.commandColumn == 2)
+        #expect(list.pids == [1, 10, 15, 55])
+        #expect(list.rows[1].command == "sh -c /tmp/payload >/proc/1/fd/1 2>/proc/1/fd/2")
+        #expect(list.rows[0].command == "sh -c i=0; while :; do sleep 2; done", "the command keeps its inner spacing")
+        #expect(list.rows[2].user == "root")
+        #expect(!ProcessList(titles: ["PID", "CMD"], processes: [["1", "x"]]).hasJoinedColumns)
+        #expect(!ProcessList(titles: ["PID"], processes: [["1"]]).hasJoinedColumns)
+    }
+
     @Test func `an empty top from Podman has no rows`() throws {
         for json in [#"{"Processes":null,"Titles":null}"#, "{}", #"{"Processes":[],"Titles":["PID"]}"#] {
             let list = try EngineJSON.decode(ProcessList.self, from: Data(json.utf8), request: "test")

@@ -69,6 +69,24 @@ import Testing
         #expect(directory.isDirectory)
     }
 
+    /// Headers as the lab's Docker 20.10.24 (`D`) and Podman 4.3.1 (`P`) sent them for the same paths.
+    @Test(arguments: [
+        ("D", "eyJuYW1lIjoicGF5bG9hZCIsInNpemUiOjc3MDg4OCwibW9kZSI6NDkzLCJtdGltZSI6IjIwMjYtMTEtMjlUMTE6MTk6MTNaIiwibGlua1RhcmdldCI6IiJ9", "payload", "-rwxr-xr-x", nil as String?),
+        ("P", "eyJuYW1lIjoicGF5bG9hZCIsInNpemUiOjc3MDg4OCwibW9kZSI6NDkzLCJtdGltZSI6IjIwMjYtMTEtMjlUMTE6MTk6MTNaIiwiaXNEaXIiOmZhbHNlLCJsaW5rVGFyZ2V0IjoiL3RtcC9wYXlsb2FkIn0=", "payload", "-rwxr-xr-x", nil),
+        ("D", "eyJuYW1lIjoic2giLCJzaXplIjo3LCJtb2RlIjoxMzQyMTgyMzksIm10aW1lIjoiMjAyNi0xMS0yOVQxMToxOToxNFoiLCJsaW5rVGFyZ2V0IjoiL2Jpbi9idXN5Ym94In0=", "sh", "lrwxrwxrwx", "/bin/busybox"),
+        // Podman names the symlink /bin/sh after its target.
+        ("P", "eyJuYW1lIjoiYnVzeWJveCIsInNpemUiOjcsIm1vZGUiOjEzNDIxODIzOSwibXRpbWUiOiIyMDI2LTExLTI5VDExOjE5OjE0WiIsImlzRGlyIjpmYWxzZSwibGlua1RhcmdldCI6Ii9iaW4vYnVzeWJveCJ9", "busybox", "lrwxrwxrwx", "/bin/busybox"),
+        ("P", "eyJuYW1lIjoidG1wIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0ODUzMjczNSwibXRpbWUiOiIyMDI2LTExLTI5VDExOjE5OjMwLjIyMzQ0Nzg3N1oiLCJpc0RpciI6dHJ1ZSwibGlua1RhcmdldCI6Ii90bXAifQ==", "tmp", "drwxrwxrwt", nil),
+        ("P", "eyJuYW1lIjoibnVsbCIsInNpemUiOjAsIm1vZGUiOjY5MjA2NDU0LCJtdGltZSI6IjIwMjYtMTEtMjlUMTE6MTk6MjcuMDA2MDk4ODY1WiIsImlzRGlyIjpmYWxzZSwibGlua1RhcmdldCI6Ii9kZXYvbnVsbCJ9", "null", "crw-rw-rw-", nil),
+    ])
+    func `headers from real engines`(engine: String, value: String, name: String, ls: String, target: String?) throws {
+        let stat = try PathStat(headerValue: value)
+        #expect(stat.name == name)
+        #expect(stat.mode.lsString == ls)
+        #expect(stat.symlinkTarget == target)
+        #expect((stat.isDir != nil) == (engine == "P"))
+    }
+
     @Test(arguments: [
         (GoMode.characterDevice, FileType.characterDevice, "crw-rw-rw-", UInt32(0o020666)),
         (GoMode.blockDevice, FileType.blockDevice, "brw-rw----", UInt32(0o060660)),

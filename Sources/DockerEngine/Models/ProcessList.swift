@@ -2,8 +2,12 @@
 ///
 /// Columns depend on `ps_args` and on the engine (`ps -ef`: `UID PID PPID C STIME TTY TIME CMD`;
 /// `ps aux`: `USER PID … COMMAND`; Podman: `USER PID PPID %CPU ELAPSED TTY TIME COMMAND`), so
-/// columns are found by title, never by position. PIDs are host PIDs. Podman may answer with no
-/// titles and no processes for a running container.
+/// columns are found by title, never by position. Docker's PIDs are host PIDs.
+///
+/// Podman 4.3 may instead run `ps` inside the container and send one title string
+/// (`"PID   USER     COMMAND"`) with each row as one string; those are split on whitespace here
+/// (`hasJoinedColumns`), and their PIDs are the container's own, not the host's. Podman may also
+/// answer with no titles and no processes for a running container.
 package struct ProcessList: Codable, Sendable, Hashable {
     package var titles: [String]?
     package var processes: [[String]]?
@@ -27,10 +31,23 @@ package struct ProcessList: Codable, Sendable, Hashable {
         package var command: String?
     }
 
+    /// Whether the engine sent each title line and row as one string (Podman running `ps` inside the
+    /// container); the values are then split on whitespace and PIDs are in the container's namespace.
+    package var hasJoinedColumns: Bool {
+        guard let titles, titles.count == 1 else { return false }
+        return Self.split(titles[0], maxFields: .max).count > 1
+    }
+
+    /// The column titles, split when the engine joined them.
+    package var columnTitles: [String] {
+        guard let titles else { return [] }
+        return hasJoinedColumns ? Self.split(titles[0], maxFields: .max) : titles
+    }
+
     /// The index of the first column whose title is one of `names` (case-insensitive).
     package func column(_ names: String...) -> Int? {
         let wanted = Set(names.map { $0.uppercased() })
-        return titles?.firstIndex { wanted.contains(Self.trimmed($0).uppercased()) }
+        return columnTitles.firstIndex { wanted.contains(Self.trimmed($0).uppercased()) }
     }
 
     package var pidColumn: Int? { column("PID") }
@@ -51,8 +68,12 @@ package struct ProcessList: Codable, Sendable, Hashable {
             guard let index, index < values.count else { return nil }
             return values[index]
         }
-        return (processes ?? []).map { values in
-            Row(
+        let joined = hasJoinedColumns
+        let columnCount = columnTitles.count
+        return (processes ?? []).map { row in
+            // The last column (the command) keeps its inner spaces.
+            let values = joined && row.count == 1 ? Self.split(row[0], maxFields: columnCount) : row
+            return Row(
                 values: values,
                 pid: value(values, pidIndex).flatMap { Int(Self.trimmed($0)) },
                 ppid: value(values, ppidIndex).flatMap { Int(Self.trimmed($0)) },
@@ -63,6 +84,24 @@ package struct ProcessList: Codable, Sendable, Hashable {
 
     /// The host PIDs listed.
     package var pids: [Int] { rows.compactMap(\.pid) }
+
+    /// Splits `text` on runs of spaces and tabs into at most `maxFields` fields; the last field keeps
+    /// the rest of the text as it is (trailing whitespace trimmed).
+    private static func split(_ text: String, maxFields: Int) -> [String] {
+        var fields: [String] = []
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard !rest.isEmpty else { return fields }
+            if fields.count == maxFields - 1 {
+                fields.append(trimmed(String(rest)))
+                return fields
+            }
+            let end = rest.firstIndex { $0 == " " || $0 == "\t" } ?? rest.endIndex
+            fields.append(String(rest[..<end]))
+            rest = rest[end...]
+        }
+    }
 
     /// `text` without leading and trailing spaces and tabs.
     private static func trimmed(_ text: String) -> String {
