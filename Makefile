@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps lab lab-docker lab-podman lab-down fixtures demo bench bench-triage clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage clean
 
 all: build
 
@@ -12,17 +12,21 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+## deps-build: only what building needs (libcurl's headers, pkg-config).
+deps-build:
+	@scripts/install-deps.sh build
+
+build: deps-build
 	$(SWIFT) build
 
-release: deps
+release: deps-build
 	$(SWIFT) build -c release
 
 ## demo: the classic drop-and-execute alert checked against a bundled recording; no engine needed.
-demo: deps
+demo: deps-build
 	@$(SWIFT) build --product alert-inspect >&2
-	@$(BIN) inspect --replay Fixtures/recordings/docker-dropped-binary \
-		--alert Fixtures/recordings/docker-dropped-binary/alert.json
+	@$(BIN) inspect --replay Fixtures/recordings/docker-dropped \
+		--alert Fixtures/recordings/docker-dropped/alert.json --max-log-lines 12
 
 ## test: everything, live lab included (CI runs exactly this).
 test: deps lab

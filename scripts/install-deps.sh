@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs, with apt-get, the Debian packages the build, the tests and the lab need; skips what is there.
+# Installs, with apt-get, the Debian packages needed; skips what is there.
+#   scripts/install-deps.sh build   what building alert-inspect needs (the demo needs no more)
+#   scripts/install-deps.sh         that, plus the lab engines and the tools tests and benchmarks use
 set -euo pipefail
-packages=(libcurl4-openssl-dev pkg-config docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps)
+packages=(libcurl4-openssl-dev pkg-config)
+if [ "${1:-all}" != build ]; then
+    packages+=(docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
