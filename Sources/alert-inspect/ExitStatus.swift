@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerEngine
+import FalcoAlerts
 import Foundation
 
 /// Exit codes from SPEC.md, and the single place errors are mapped to them.
@@ -33,6 +34,8 @@ enum ExitStatus {
             if error.isUnreachable { return engineUnreachable }
             if case .noSuchContainer = error { return noSuchContainer }
             return failure
+        case let error as AlertParseError:
+            return error.isUnreadable ? inputUnreadable : malformedAlert
         default:
             return failure
         }

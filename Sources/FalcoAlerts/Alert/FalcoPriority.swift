@@ -1,0 +1,46 @@
+/// A Falco rule priority, ordered: `emergency` is the highest, `debug` the lowest, `unknown` below all.
+package enum FalcoPriority: Sendable, Hashable, Comparable, CaseIterable {
+    case unknown
+    case debug
+    case informational
+    case notice
+    case warning
+    case error
+    case critical
+    case alert
+    case emergency
+
+    /// The priority for a name as Falco (`Critical`), a rule file (`CRITICAL`, `INFO`) or falcosidekick writes it;
+    /// `.unknown` for anything else.
+    package init(name: String) {
+        switch name.lowercased() {
+        case "emergency": self = .emergency
+        case "alert": self = .alert
+        case "critical": self = .critical
+        case "error": self = .error
+        case "warning": self = .warning
+        case "notice": self = .notice
+        case "informational", "info": self = .informational
+        case "debug": self = .debug
+        default: self = .unknown
+        }
+    }
+
+    /// The long name Falco writes in alerts (`Informational`, not `Info`); `unknown` for `.unknown`.
+    package var name: String {
+        switch self {
+        case .emergency: "Emergency"
+        case .alert: "Alert"
+        case .critical: "Critical"
+        case .error: "Error"
+        case .warning: "Warning"
+        case .notice: "Notice"
+        case .informational: "Informational"
+        case .debug: "Debug"
+        case .unknown: "unknown"
+        }
+    }
+
+    /// The priorities Falco knows, highest first.
+    package static let known: [FalcoPriority] = allCases.filter { $0 != .unknown }.reversed()
+}

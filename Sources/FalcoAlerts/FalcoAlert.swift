@@ -1,1 +1,0 @@
-// Placeholder: the alert model arrives with the alerts issue.

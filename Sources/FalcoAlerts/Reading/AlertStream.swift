@@ -1,0 +1,145 @@
+import Foundation
+
+/// One line's result in a stream of alerts.
+package enum AlertStreamItem: Sendable, Hashable {
+    /// An alert, and the 1-based line it was on.
+    case alert(FalcoAlert, line: Int)
+    /// A line that is not a good alert, with its line and byte position; the stream goes on after it.
+    case badLine(AlertParseError)
+}
+
+/// Reads alerts line by line from a file or standard input, in bounded memory.
+///
+/// A line is JSON when it starts with `{`, else a plain-text Falco alert attempt. Blank lines are passed over.
+/// A line longer than ``AlertReader/maximumLineLength`` is skipped and reported; memory never holds more than
+/// one line and one read's worth of bytes.
+package final class AlertStream {
+    private let input: AlertInput
+    private var decoder: LineDecoder
+    private let maximumLineLength: Int
+    private let readSize = 1 << 18
+    private let storage: UnsafeMutableRawBufferPointer
+    /// Unconsumed bytes are `start..<end` in `storage`.
+    private var start = 0
+    private var end = 0
+    /// Where the newline search resumes (bytes before it, from `start`, have none).
+    private var searched = 0
+    /// Offset in the input of `storage[0]`.
+    private var storageOffset = 0
+    private var lineNumber = 0
+    private var atEnd = false
+    /// Set while skipping the rest of an over-long line.
+    private var discarding = false
+
+    /// The input's name, as errors give it.
+    package var source: String { input.name }
+
+    /// Opens `path` (`-` for standard input).
+    ///
+    /// - Throws: ``AlertParseError`` (`.unreadable`) when it cannot be opened.
+    package convenience init(path: String) throws(AlertParseError) {
+        self.init(input: try AlertInput.open(path), mode: .complete)
+    }
+
+    init(input: AlertInput, mode: AlertDecodingMode, maximumLineLength: Int = AlertReader.maximumLineLength) {
+        self.input = input
+        self.decoder = LineDecoder(mode: mode)
+        self.maximumLineLength = maximumLineLength
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumLineLength + readSize + 1, alignment: 8)
+    }
+
+    deinit {
+        input.close()
+        storage.deallocate()
+    }
+
+    /// The next alert or bad line; `nil` at the end of input.
+    ///
+    /// - Throws: ``AlertParseError`` (`.unreadable`) when reading fails (an I/O error, not a bad line).
+    package func next() throws(AlertParseError) -> AlertStreamItem? {
+        while true {
+            guard let (lineStart, lineEnd, tooLong) = try nextLine() else { return nil }
+            let offset = storageOffset + lineStart
+            if tooLong { return .badLine(LineOutcome.tooLong(source: source, line: lineNumber, offset: offset)) }
+            var first = lineStart
+            if lineNumber == 1 {
+                first += AlertReader.bomLength(UnsafeBufferPointer(bytesIn: storage, from: lineStart, to: lineEnd))
+            }
+            let outcome = decoder.decode(UnsafeBufferPointer(bytesIn: storage, from: first, to: lineEnd))
+            switch outcome {
+            case .blank:
+                continue
+            case .alert(let alert):
+                return .alert(alert, line: lineNumber)
+            default:
+                if case .failure(let error) = outcome.result(source: source, line: lineNumber, lineStart: offset) {
+                    return .badLine(error)
+                }
+            }
+        }
+    }
+
+    /// The next complete line's extent in `storage` (newline excluded), or an over-long line to report.
+    private func nextLine() throws(AlertParseError) -> (start: Int, end: Int, tooLong: Bool)? {
+        // swift-format-ignore: NeverForceUnwrap
+        // `storage` was allocated with a non-zero size.
+        let base = storage.baseAddress.unsafelyUnwrapped
+        while true {
+            if searched < end, let found = memchr(base + searched, 0x0A, end - searched) {
+                let newline = base.distance(to: found)
+                let lineStart = start
+                start = newline + 1
+                searched = start
+                if discarding {
+                    discarding = false
+                    continue
+                }
+                lineNumber += 1
+                if newline - lineStart > maximumLineLength { return (lineStart, lineStart, true) }
+                return (lineStart, newline, false)
+            }
+            searched = end
+            if discarding {
+                start = end
+            } else if end - start > maximumLineLength {
+                // Report the line now and skip the rest of it as it arrives.
+                lineNumber += 1
+                let lineStart = start
+                discarding = true
+                start = end
+                return (lineStart, lineStart, true)
+            }
+            if atEnd {
+                guard start < end, !discarding else { return nil }
+                let lineStart = start
+                start = end
+                lineNumber += 1
+                return (lineStart, end, false)
+            }
+            try refill(base)
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front when needed, then reads more.
+    private func refill(_ base: UnsafeMutableRawPointer) throws(AlertParseError) {
+        if storage.count - end < readSize {
+            let pending = end - start
+            if pending > 0 { memmove(base, base + start, pending) }
+            storageOffset += start
+            searched -= start
+            start = 0
+            end = pending
+        }
+        let count = try input.read(into: base + end, count: storage.count - end)
+        if count == 0 { atEnd = true }
+        end += count
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The bytes `from..<to` of `storage`.
+    init(bytesIn storage: UnsafeMutableRawBufferPointer, from start: Int, to end: Int) {
+        let bytes = UnsafeRawBufferPointer(rebasing: storage[start..<end]).assumingMemoryBound(to: UInt8.self)
+        self.init(start: bytes.baseAddress, count: bytes.count)
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+
+/// How much of an alert to build.
+enum AlertDecodingMode {
+    /// Everything, every `output_fields` member verbatim.
+    case complete
+    /// Only what triage groups by (rule, priority, time, container, executable, flags). The whole alert is still
+    /// validated, so a line is good or bad in both modes alike.
+    case triage
+}
+
+/// Builds a ``FalcoAlert`` from one JSON object in a buffer, in a single validating pass.
+///
+/// Key order is not relied on (Falco ≤0.38 puts `output_fields` last, 0.39+ sorts every key, falcosidekick uses
+/// its struct order). Duplicate keys make an alert malformed: a forensic reader must not pick one silently.
+struct JSONAlertDecoder {
+    private enum TopLevelKey: Int, CaseIterable, Hashable {
+        case rule, priority, time, source, hostname, output, message, tags, uuid, outputFields
+
+        var name: StaticString {
+            switch self {
+            case .rule: "rule"
+            case .priority: "priority"
+            case .time: "time"
+            case .source: "source"
+            case .hostname: "hostname"
+            case .output: "output"
+            case .message: "message"
+            case .tags: "tags"
+            case .uuid: "uuid"
+            case .outputFields: "output_fields"
+            }
+        }
+    }
+
+    /// The `output_fields` members triage needs.
+    private static let triageFields: [StaticString] = [
+        "container.id", "container.name", "container.full_id", "proc.exepath", "proc.exe", "evt.arg.flags",
+        "evt.type",
+    ]
+
+    private let mode: AlertDecodingMode
+    /// Key extents of the current `output_fields`, reused from alert to alert.
+    private var keyTokens: [StringToken] = []
+
+    init(mode: AlertDecodingMode) {
+        self.mode = mode
+    }
+
+    /// Decodes the object at the scanner's position (after whitespace), and requires nothing but whitespace after
+    /// it.
+    mutating func decodeEntire(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> FalcoAlert {
+        let alert = try decode(&scanner)
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else {
+            throw scanner.failure(
+                "expected nothing after the alert's closing '}', found \(scanner.found(at: scanner.index))")
+        }
+        return alert
+    }
+
+    /// Decodes the object starting at the scanner's position (after whitespace) and leaves the scanner just
+    /// past its closing brace.
+    mutating func decode(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> FalcoAlert {
+        scanner.skipWhitespace()
+        let objectStart = scanner.index
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            throw scanner.failure("expected a JSON object (a Falco alert), found \(scanner.found(at: scanner.index))")
+        }
+        var seen: UInt32 = 0
+        var strings: [TopLevelKey: String] = [:]
+        var time: AlertTime?
+        var tags: [String] = []
+        var fields = OutputFields()
+        var hasFields = false
+        var others: [FieldMember] = []
+        let complete = mode == .complete
+
+        try JSONScanner.readObject(&scanner) { scanner, token, keyOffset throws(JSONSyntaxError) in
+            guard let key = Self.topLevelKey(token, in: scanner) else {
+                let name = scanner.makeString(token)
+                if others.contains(where: { $0.name == name }) {
+                    throw scanner.failure("expected each key once, found \(JSONText.quoted(name)) again", at: keyOffset)
+                }
+                let value: FieldValue
+                if complete {
+                    value = try scanner.parseValue()
+                } else {
+                    try scanner.skipValue()
+                    value = .null
+                }
+                others.append(FieldMember(name: name, value: value))
+                return
+            }
+            let bit: UInt32 = 1 << key.rawValue
+            guard seen & bit == 0 else {
+                throw scanner.failure("expected each key once, found \"\(key.name)\" again", at: keyOffset)
+            }
+            seen |= bit
+            switch key {
+            case .time:
+                let valueOffset = scanner.index
+                if let text = try Self.string(&scanner, key: key, keep: true) {
+                    guard let parsed = AlertTime(text) else {
+                        throw scanner.failure(
+                            "expected an RFC 3339 time in \"time\", found \(Self.excerpt(text))", at: valueOffset)
+                    }
+                    time = parsed
+                }
+            case .tags:
+                tags = try Self.tags(&scanner, keep: complete)
+            case .outputFields:
+                if scanner.peek() == UInt8(ascii: "n") {
+                    _ = try scanner.parseValue()
+                } else {
+                    fields = try decodeOutputFields(&scanner)
+                    hasFields = true
+                }
+            default:
+                let keep = complete || key == .rule || key == .priority
+                strings[key] = try Self.string(&scanner, key: key, keep: keep)
+            }
+        }
+
+        func missing(_ key: TopLevelKey) -> JSONSyntaxError {
+            scanner.failure("expected a \"\(key.name)\" member in the alert", at: objectStart)
+        }
+        guard let rule = strings[.rule] else { throw missing(.rule) }
+        guard let priority = strings[.priority] else { throw missing(.priority) }
+        guard let time else { throw missing(.time) }
+        return FalcoAlert(
+            rule: rule, priorityName: priority, time: time, source: strings[.source], tags: tags,
+            hostname: strings[.hostname], output: strings[.output], message: strings[.message], uuid: strings[.uuid],
+            outputFields: fields, hasOutputFields: hasFields, otherMembers: others)
+    }
+
+    /// Which known top-level member a key names, if any.
+    private static func topLevelKey(_ token: StringToken, in scanner: JSONScanner) -> TopLevelKey? {
+        guard !token.hasEscapes else {
+            let name = scanner.makeString(token)
+            return TopLevelKey.allCases.first { $0.name.description == name }
+        }
+        return TopLevelKey.allCases.first { key in
+            scanner.bytesEqual(token.start, token.end, key.name.bytes)
+        }
+    }
+
+    /// A string member's value (`null` counts as absent); materialised only when `keep` is set.
+    private static func string(
+        _ scanner: inout JSONScanner, key: TopLevelKey, keep: Bool
+    ) throws(JSONSyntaxError) -> String? {
+        switch scanner.peek() {
+        case UInt8(ascii: "\""):
+            let token = try scanner.scanString()
+            return keep ? scanner.makeString(token) : nil
+        case UInt8(ascii: "n"):
+            let value = try scanner.parseValue()
+            if value.isNull { return nil }
+        default:
+            break
+        }
+        throw scanner.failure("expected a string for \"\(key.name)\", found \(scanner.found(at: scanner.index))")
+    }
+
+    /// `tags`: an array of strings (`null` counts as none).
+    private static func tags(_ scanner: inout JSONScanner, keep: Bool) throws(JSONSyntaxError) -> [String] {
+        let start = scanner.index
+        let value = try scanner.parseValue()
+        switch value {
+        case .null:
+            return []
+        case .array(let elements):
+            var tags: [String] = []
+            for element in elements {
+                guard case .string(let tag) = element else {
+                    throw scanner.failure("expected an array of strings for \"tags\"", at: start)
+                }
+                if keep { tags.append(tag) }
+            }
+            return tags
+        default:
+            throw scanner.failure("expected an array of strings for \"tags\", found \(scanner.found(at: start))", at: start)
+        }
+    }
+
+    /// `output_fields`: every member in complete mode, the triage members otherwise; duplicates rejected.
+    private mutating func decodeOutputFields(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> OutputFields {
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            throw scanner.failure("expected an object for \"output_fields\", found \(scanner.found(at: scanner.index))")
+        }
+        keyTokens.removeAll(keepingCapacity: true)
+        var members: [FieldMember] = []
+        if mode == .complete { members.reserveCapacity(32) }
+        // Falco writes these keys sorted; while they are, no key can repeat. Otherwise check with a set.
+        var isStrictlySorted = true
+        try JSONScanner.readObject(&scanner) { scanner, token, _ throws(JSONSyntaxError) in
+            if token.hasEscapes {
+                isStrictlySorted = false
+            } else if isStrictlySorted, let previous = keyTokens.last {
+                isStrictlySorted = Self.precedes(previous, token, in: scanner)
+            }
+            keyTokens.append(token)
+            if mode == .complete || Self.isTriageField(token, in: scanner) {
+                members.append(FieldMember(name: scanner.makeString(token), value: try scanner.parseValue()))
+            } else {
+                try scanner.skipValue()
+            }
+        }
+        if !isStrictlySorted { try checkUnique(in: scanner) }
+        return OutputFields(members)
+    }
+
+    private func checkUnique(in scanner: JSONScanner) throws(JSONSyntaxError) {
+        var names = Set<String>(minimumCapacity: keyTokens.count)
+        for token in keyTokens {
+            let name = scanner.makeString(token)
+            guard names.insert(name).inserted else {
+                throw scanner.failure(
+                    "expected each key once in \"output_fields\", found \(JSONText.quoted(name)) again",
+                    at: token.start - 1)
+            }
+        }
+    }
+
+    /// Whether the raw bytes of `first` sort strictly before those of `second`.
+    private static func precedes(_ first: StringToken, _ second: StringToken, in scanner: JSONScanner) -> Bool {
+        let firstBytes = scanner.bytes(first.start, first.end)
+        let secondBytes = scanner.bytes(second.start, second.end)
+        let shared = min(firstBytes.count, secondBytes.count)
+        if shared > 0, let left = firstBytes.baseAddress, let right = secondBytes.baseAddress {
+            let order = memcmp(left, right, shared)
+            if order != 0 { return order < 0 }
+        }
+        return firstBytes.count < secondBytes.count
+    }
+
+    private static func isTriageField(_ token: StringToken, in scanner: JSONScanner) -> Bool {
+        if token.hasEscapes {
+            let name = scanner.makeString(token)
+            return triageFields.contains { $0.description == name }
+        }
+        return triageFields.contains { scanner.bytesEqual(token.start, token.end, $0.bytes) }
+    }
+
+    /// A value quoted and cut short for an error message.
+    static func excerpt(_ text: String) -> String {
+        let limit = 40
+        return JSONText.quoted(text.count > limit ? String(text.prefix(limit)) + "…" : text)
+    }
+}
+
+extension StaticString {
+    /// The literal's UTF-8 bytes.
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
+    }
+}

@@ -1,0 +1,183 @@
+/// A day of Falco alerts summarised by rule, container and executable.
+///
+/// Memory grows with the number of groups, not with the number of lines: each alert only updates its group, and
+/// at most ``maximumBadLinesKept`` bad lines are kept in detail (all are counted).
+package struct TriageSummary: Sendable, Hashable {
+    /// All alerts with the same rule, container and executable.
+    package struct Group: Sendable, Hashable {
+        package var rule: String
+        /// The container's short id, `host`, or `nil` when the alerts did not say.
+        package var containerID: String?
+        /// The first container name the alerts gave.
+        package var containerName: String?
+        package var exePath: String?
+        package var count: Int
+        /// The earliest and latest alert times (alerts without a dated time do not count).
+        package var first: AlertTime?
+        package var last: AlertTime?
+        /// The highest priority, and its name as written.
+        package var priority: FalcoPriority
+        package var priorityName: String
+        /// Every execve flag seen in the group.
+        package var flags: ExecFlags
+    }
+
+    /// One container's alerts, rolled up from its groups.
+    package struct Container: Sendable, Hashable {
+        package var id: String?
+        package var name: String?
+        package var alertCount: Int
+        package var groupCount: Int
+        package var ruleCount: Int
+        package var priority: FalcoPriority
+        package var first: AlertTime?
+        package var last: AlertTime?
+        /// Groups whose executable ran from the container's writable layer (`EXE_UPPER_LAYER`).
+        package var upperLayerGroups: [Group]
+        /// Groups whose executable ran from memory (`EXE_FROM_MEMFD`).
+        package var memfdGroups: [Group]
+
+        /// Whether the container ran a binary from its writable layer or from memory.
+        package var ranUnusualBinaries: Bool { !upperLayerGroups.isEmpty || !memfdGroups.isEmpty }
+    }
+
+    private struct Key: Hashable {
+        var rule: String
+        var containerID: String?
+        var exePath: String?
+    }
+
+    /// Bad lines kept with their details; the rest are only counted.
+    package static let maximumBadLinesKept = 1000
+
+    /// How many alerts were read.
+    package private(set) var alertCount = 0
+    /// How many lines were not good alerts.
+    package private(set) var badLineCount = 0
+    /// The first ``maximumBadLinesKept`` bad lines.
+    package private(set) var badLines: [AlertParseError] = []
+    /// The inputs read, in order.
+    package private(set) var sources: [String] = []
+    private var groupsByKey: [Key: Group] = [:]
+
+    package init() {}
+
+    /// Counts `alert` in its group.
+    package mutating func add(_ alert: FalcoAlert) {
+        alertCount += 1
+        let key = Key(rule: alert.rule, containerID: alert.containerID, exePath: alert.exePath)
+        let flags = alert.execFlags
+        let time = alert.time
+        let priority = alert.priority
+        if var group = groupsByKey[key] {
+            group.count += 1
+            if let time {
+                if group.first.map({ time < $0 }) ?? true { group.first = time }
+                if group.last.map({ $0 < time }) ?? true { group.last = time }
+            }
+            if priority > group.priority {
+                group.priority = priority
+                group.priorityName = alert.priorityName
+            }
+            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
+            if group.containerName == nil { group.containerName = alert.containerName }
+            groupsByKey[key] = group
+        } else {
+            groupsByKey[key] = Group(
+                rule: key.rule, containerID: key.containerID, containerName: alert.containerName,
+                exePath: key.exePath, count: 1, first: time, last: time, priority: priority,
+                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []))
+        }
+    }
+
+    /// Counts a bad line, keeping its details while fewer than ``maximumBadLinesKept`` are kept.
+    package mutating func addBadLine(_ error: AlertParseError) {
+        badLineCount += 1
+        if badLines.count < Self.maximumBadLinesKept { badLines.append(error) }
+    }
+
+    /// Reads every alert of `stream` into the summary.
+    ///
+    /// - Throws: ``AlertParseError`` (`.unreadable`) only when reading fails; bad lines are counted, not thrown.
+    package mutating func read(_ stream: AlertStream) throws(AlertParseError) {
+        sources.append(stream.source)
+        while let item = try stream.next() {
+            switch item {
+            case .alert(let alert, _): add(alert)
+            case .badLine(let error): addBadLine(error)
+            }
+        }
+    }
+
+    /// Summarises the alerts in `paths` (`-` for standard input), read in order.
+    ///
+    /// Every path is opened before any is read, so a missing file fails fast.
+    ///
+    /// - Throws: ``AlertParseError`` (`.unreadable`) for a file that cannot be opened or read.
+    package static func read(paths: [String]) throws(AlertParseError) -> TriageSummary {
+        var inputs: [AlertInput] = []
+        do {
+            for path in paths { inputs.append(try AlertInput.open(path)) }
+        } catch {
+            inputs.forEach { $0.close() }
+            throw error
+        }
+        var summary = TriageSummary()
+        var streams = inputs.map { AlertStream(input: $0, mode: .triage) }
+        while !streams.isEmpty {
+            try summary.read(streams.removeFirst())
+        }
+        return summary
+    }
+
+    /// The groups, highest priority first, then most alerts, then by rule, container and executable.
+    package var groups: [Group] {
+        groupsByKey.values.sorted(by: Self.precedes)
+    }
+
+    /// The containers, those that ran binaries from their writable layer or from memory first, then by highest
+    /// priority and most alerts.
+    package var containers: [Container] { containers(of: groups) }
+
+    /// The containers of `groups` (already in ``groups`` order), ordered as ``containers``.
+    func containers(of groups: [Group]) -> [Container] {
+        var byID: [String?: Container] = [:]
+        var rules: [String?: Set<String>] = [:]
+        for group in groups {
+            var container =
+                byID[group.containerID]
+                ?? Container(
+                    id: group.containerID, name: nil, alertCount: 0, groupCount: 0, ruleCount: 0, priority: .unknown,
+                    first: nil, last: nil, upperLayerGroups: [], memfdGroups: [])
+            container.name = container.name ?? group.containerName
+            container.alertCount += group.count
+            container.groupCount += 1
+            container.priority = max(container.priority, group.priority)
+            if let first = group.first, container.first.map({ first < $0 }) ?? true { container.first = first }
+            if let last = group.last, container.last.map({ $0 < last }) ?? true { container.last = last }
+            if group.flags.contains(.upperLayer) { container.upperLayerGroups.append(group) }
+            if group.flags.contains(.fromMemfd) { container.memfdGroups.append(group) }
+            rules[group.containerID, default: []].insert(group.rule)
+            container.ruleCount = rules[group.containerID]?.count ?? 0
+            byID[group.containerID] = container
+        }
+        return byID.values.sorted { left, right in
+            if left.ranUnusualBinaries != right.ranUnusualBinaries { return left.ranUnusualBinaries }
+            if left.priority != right.priority { return left.priority > right.priority }
+            if left.alertCount != right.alertCount { return left.alertCount > right.alertCount }
+            return Self.bytesPrecede(left.id ?? "", right.id ?? "")
+        }
+    }
+
+    private static func precedes(_ left: Group, _ right: Group) -> Bool {
+        if left.priority != right.priority { return left.priority > right.priority }
+        if left.count != right.count { return left.count > right.count }
+        if left.rule != right.rule { return bytesPrecede(left.rule, right.rule) }
+        if left.containerID != right.containerID { return bytesPrecede(left.containerID ?? "", right.containerID ?? "") }
+        return bytesPrecede(left.exePath ?? "", right.exePath ?? "")
+    }
+
+    private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
+        left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+}
