@@ -49,6 +49,10 @@ lab-down:
 fixtures: build lab
 	@Lab/record-fixtures.sh
 
+## bench: investigation latency against the docker CLI and the curl floor, start-up, and the other benches.
+bench: deps lab-docker
+	@Benchmarks/bench.sh
+
 bench-triage: deps
 	@Benchmarks/bench-triage.sh
 

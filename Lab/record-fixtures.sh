@@ -41,3 +41,4 @@ record docker-mismatch docker dropped "$(jq -r '.docker.scenarios.overwritten.na
 if jq -e '.podman.scenarios.dropped' "$MANIFEST" >/dev/null; then
     record podman-dropped podman dropped
 fi
+python3 "$ROOT/Lab/make-synthetic.py"

@@ -19,6 +19,9 @@ package struct EngineConnection: Sendable {
         package var isCancelled: @Sendable () -> Bool
         /// Told of each recorded exchange with its timing (only with `record`).
         package var onExchange: (@Sendable (Recording.Exchange, Date, Double) -> Void)?
+        /// Wraps the live transport, below the recorder: an evidence bundle caps long bodies and hashes
+        /// them as they stream there, so the recording keeps exactly what the bundle accounts for.
+        package var wrapLive: (@Sendable (any EngineTransport) -> any EngineTransport)?
 
         package init(
             hostFlag: String? = nil, timeout: Double = 30, record: URL? = nil, replay: URL? = nil,
@@ -44,11 +47,11 @@ package struct EngineConnection: Sendable {
         let live = try CurlTransport(
             endpoint: endpoint, limits: .init(connect: min(options.timeout, 10), request: options.timeout),
             userAgent: options.userAgent, isCancelled: options.isCancelled)
-        var transport: any EngineTransport = live
+        var transport: any EngineTransport = options.wrapLive?(live) ?? live
         var recorder: RecordingTransport?
         if let folder = options.record {
             let recording = try RecordingTransport(
-                recording: live, into: folder, recordedBy: options.userAgent, observer: options.onExchange)
+                recording: transport, into: folder, recordedBy: options.userAgent, observer: options.onExchange)
             recorder = recording
             transport = recording
         }

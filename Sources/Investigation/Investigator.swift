@@ -84,8 +84,11 @@ package struct Investigator: Sendable {
         // Everything else depends only on the inspect answer: ask it all at once.
         let id = container.id
         let running = container.state?.running ?? false
+        // Podman's top may run ps inside the container (a binary from the suspect side, and a change
+        // to it); its processes are found on the host instead.
+        let askTop = running && !client.ping.isPodman
         async let changesTask = BlockingWork.run { try client.changes(id).value }
-        async let topTask = BlockingWork.run { running ? try client.top(id).value : nil }
+        async let topTask = BlockingWork.run { askTop ? try client.top(id).value : nil }
         async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
         async let historyTask = BlockingWork.run { [image = container.image ?? ""] in try? client.imageHistory(image).value }
         async let logsTask = BlockingWork.run { [self] in try logs(of: container, window: window) }
@@ -123,12 +126,12 @@ package struct Investigator: Sendable {
         let access = hostAccess(container: container, processes: processList, info: info)
         report.engine.hostAccess = access
         if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
-        let processes = (processList?.rows ?? []).compactMap { row -> ProcessFacts? in
-            guard let pid = row.pid else { return nil }
-            return ProcessFacts(pid: pid, user: row.user, command: row.command ?? "", exeLink: host.linkTarget("/proc/\(pid)/exe"))
-        }
-        if running, processList?.isEmpty ?? true {
-            limitations.append("the engine's top returned no processes for a running container (Podman does this): process evidence is missing")
+        let processes = hostProcesses(of: container, rows: processList?.rows ?? [], access: access)
+        if running, processes.isEmpty {
+            limitations.append(
+                askTop
+                    ? "the engine's top returned no processes for a running container: process evidence is missing"
+                    : "Podman's top is not asked (it may run ps inside the container) and host /proc is not readable here: process evidence is missing")
         }
         report.processes = processes.map { .init(pid: $0.pid, user: $0.user, command: $0.command) }
         report.drift = drift(changes ?? [], container: container)
@@ -249,7 +252,8 @@ package struct Investigator: Sendable {
     func hostAccess(container: ContainerInspect, processes: ProcessList?, info: SystemInfo?) -> InvestigationReport.HostAccess {
         let containerd = info?.usesContainerdImageStore ?? (container.graphDriver == nil && container.storage != nil)
         let upperVisible = container.upperDir.flatMap { host.fileInfo($0) }?.kind == .directory
-        let pid = processes?.pids.first ?? container.state?.pid ?? 0
+        // State.Pid is a host pid with every engine (top's pids are not, with Podman).
+        let pid = container.state?.pid ?? 0
         let procVisible = pid > 0 && host.linkTarget("/proc/\(pid)/exe") != nil
         var notes: [String] = []
         if containerd {
@@ -265,6 +269,63 @@ package struct Investigator: Sendable {
         return .init(
             upperDirVisible: upperVisible, procVisible: procVisible, containerdImageStore: containerd,
             detail: notes.isEmpty ? "overlay upper dir and host /proc are readable" : notes.joined(separator: "; "))
+    }
+
+    /// The container's processes with their host pids and executables.
+    ///
+    /// Docker's top reports host pids; Podman's reports the container's own. A pid is trusted as a host
+    /// pid only when the host's `/proc/<pid>/cgroup` names the container; otherwise the container's
+    /// processes are found on the host by cgroup and matched by their in-container pid (`NSpid`).
+    func hostProcesses(of container: ContainerInspect, rows: [ProcessList.Row], access: InvestigationReport.HostAccess)
+        -> [ProcessFacts]
+    {
+        let id = container.id
+        func belongs(_ pid: Int) -> Bool { host.text("/proc/\(pid)/cgroup", limit: 64 << 10)?.contains(id) ?? false }
+        let listed = rows.compactMap { row in row.pid.map { (pid: $0, row: row) } }
+        guard access.procVisible else {
+            return listed.map { ProcessFacts(pid: $0.pid, user: $0.row.user, command: $0.row.command ?? "", exeLink: nil) }
+        }
+        if listed.contains(where: { belongs($0.pid) }) {
+            return listed.map { item in
+                ProcessFacts(
+                    pid: item.pid, user: item.row.user, command: item.row.command ?? "",
+                    exeLink: belongs(item.pid) ? host.linkTarget("/proc/\(item.pid)/exe") : nil)
+            }
+        }
+        // Not host pids (or no top at all): find the container's processes on the host by cgroup.
+        var found: [(pid: Int, inner: Int?, uid: String?)] = []
+        for name in host.entries("/proc") ?? [] {
+            guard let pid = Int(name), belongs(pid), let status = host.text("/proc/\(pid)/status", limit: 16 << 10) else { continue }
+            let fields = Self.statusFields(status)
+            found.append((pid, fields["NSpid"]?.split(separator: " ").last.flatMap { Int($0) }, fields["Uid"]?.split(separator: " ").first.map(String.init)))
+        }
+        if listed.isEmpty {
+            return found.map { process in
+                let argv = host.text("/proc/\(process.pid)/cmdline", limit: 4096) ?? ""
+                let command = argv.split(separator: "\0").joined(separator: " ")
+                return ProcessFacts(
+                    pid: process.pid, user: process.uid.map { $0 == "0" ? "root" : "uid \($0)" }, command: command,
+                    exeLink: host.linkTarget("/proc/\(process.pid)/exe"))
+            }
+        }
+        let hostPid = Dictionary(found.compactMap { process in process.inner.map { ($0, process.pid) } }, uniquingKeysWith: { first, _ in first })
+        return listed.map { item in
+            guard let pid = hostPid[item.pid] else {
+                return ProcessFacts(pid: item.pid, user: item.row.user, command: item.row.command ?? "", exeLink: nil)
+            }
+            return ProcessFacts(pid: pid, user: item.row.user, command: item.row.command ?? "", exeLink: host.linkTarget("/proc/\(pid)/exe"))
+        }
+    }
+
+    /// `Name:\tvalue` lines of `/proc/<pid>/status`, values with runs of whitespace made single spaces.
+    static func statusFields(_ status: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in status.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+            fields[String(line[..<colon])] = value
+        }
+        return fields
     }
 
     func executableEvidence(

@@ -40,4 +40,23 @@ import TestSupport
         }
         #expect(try await report() == report())
     }
+
+    @Test func `Docker 29 with the containerd store: judged from changes, said plainly, engine errors kept`() async throws {
+        let recording = Fixture.url("recordings/synthetic-docker29-containerd")
+        let index = try JSONDecoder().decode(Recording.self, from: Data(contentsOf: recording.appendingPathComponent(Recording.indexName)))
+        #expect(index.synthetic)
+        let connection = try EngineConnection.open(.init(replay: recording))
+        #expect(connection.client.apiVersion == APIVersion(1, 52))
+        let outcome = try await Investigator(connection: connection, settings: .init(toolVersion: "test"))
+            .investigate(container: nil, alert: AlertFile.load(recording.appendingPathComponent("alert.json")))
+        let report = outcome.report
+        #expect(report.engine.hostAccess.containerdImageStore)
+        #expect(!report.engine.hostAccess.upperDirVisible)
+        #expect(report.limitations.contains { $0.contains("containerd") })
+        #expect(report.claims.first { $0.id == .upperLayer }?.verdict == .corroborated)
+        #expect(report.claims.first { $0.id == .upperLayer }?.evidence.contains { $0.contains("not visible") } == true)
+        let errors = report.logs.lines.filter { $0.stream == "engineError" }
+        #expect(errors.count == 1 && errors.first?.text.contains("Error grabbing logs") == true)
+        #expect(report.logs.lines.contains { $0.stream == "stdout" })
+    }
 }

@@ -14,6 +14,10 @@ package protocol HostView: Sendable {
     func linkTarget(_ path: String) -> String?
     /// SHA-256 and size of a file's content, read in chunks (`/proc/<pid>/exe` of a deleted binary works).
     func digest(_ path: String) -> HostDigest?
+    /// A small text file (`/proc/<pid>/cgroup`, `/proc/<pid>/status`), at most `limit` bytes.
+    func text(_ path: String, limit: Int) -> String?
+    /// The names in a folder (`/proc`), sorted.
+    func entries(_ path: String) -> [String]?
 }
 
 /// The parts of `lstat` an investigation weighs.
@@ -42,6 +46,8 @@ package struct NoHostView: HostView {
     package func fileInfo(_ path: String) -> HostFileInfo? { nil }
     package func linkTarget(_ path: String) -> String? { nil }
     package func digest(_ path: String) -> HostDigest? { nil }
+    package func text(_ path: String, limit: Int) -> String? { nil }
+    package func entries(_ path: String) -> [String]? { nil }
 }
 
 /// The real filesystem of this machine, which is the engine's host when the endpoint is a local socket.
@@ -107,6 +113,23 @@ package struct LocalHostView: HostView {
         return result
     }
 
+    package func text(_ path: String, limit: Int) -> String? {
+        let result = FileHandle(forReadingAtPath: path).flatMap { handle -> String? in
+            defer { try? handle.close() }
+            // At the end of the file `read` answers nil: an empty file is empty text.
+            guard let data = try? handle.read(upToCount: limit) else { return "" }
+            return String(decoding: data, as: UTF8.self)
+        }
+        record("read", path, result)
+        return result
+    }
+
+    package func entries(_ path: String) -> [String]? {
+        let result = (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted()
+        record("list", path, result)
+        return result
+    }
+
     private func record<Value: Encodable>(_ operation: String, _ path: String, _ value: Value?) {
         guard let recorder else { return }
         let encoder = JSONEncoder()
@@ -132,6 +155,8 @@ package struct ReplayedHostView: HostView {
     package func fileInfo(_ path: String) -> HostFileInfo? { answer("stat", path) }
     package func linkTarget(_ path: String) -> String? { answer("readlink", path) }
     package func digest(_ path: String) -> HostDigest? { answer("sha256", path) }
+    package func text(_ path: String, limit: Int) -> String? { answer("read", path) }
+    package func entries(_ path: String) -> [String]? { answer("list", path) }
 
     private func answer<Value: Decodable>(_ operation: String, _ path: String) -> Value? {
         guard let text = replay.observation(operation, path: path)?.result else { return nil }

@@ -1,1 +1,0 @@
-// Placeholder: evidence bundles arrive with their issue.
