@@ -134,6 +134,8 @@ struct AlertStreamTests {
         let folder = #expect(throws: AlertParseError.self) { try AlertReader.readDocument(path: "/") }
         #expect(folder?.isUnreadable == true)
         #expect(folder?.reason == "cannot read: is a directory")
+        let hostileName = AlertParseError(.malformed, source: "a\u{1b}[2Jb.jsonl", line: 2, column: 5, reason: "expected x")
+        #expect(hostileName.description == #"a\x1b[2Jb.jsonl: line 2, byte 5: expected x"#)
     }
 
     // MARK: - Hostile input

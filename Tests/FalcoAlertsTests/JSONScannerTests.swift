@@ -92,9 +92,9 @@ struct JSONScannerTests {
     }
 
     @Test func `written JSON escapes every control character and reads back the same`() throws {
-        let nasty = "q\"b\\s/\u{0}\u{7}\u{1b}[2J\n\r\t\u{7f}\u{9b}\u{2028}é😀"
+        let nasty = "q\"b\\s/\u{0}\u{7}\u{1b}[2J\n\r\t\u{7f}\u{9b}\u{2028}\u{202e}é😀"
         let text = FieldValue.string(nasty).jsonText()
-        #expect(text == #""q\"b\\s/\u0000\u0007\u001b[2J\n\r\t\u007f\u009b\u2028é😀""#)
+        #expect(text == #""q\"b\\s/\u0000\u0007\u001b[2J\n\r\t\u007f\u009b\u2028\u202eé😀""#)
         #expect(try parse(text) == .string(nasty))
     }
 

@@ -1,5 +1,6 @@
 /// Writes ``FieldValue``s as JSON text: numbers as read, strings escaped so that no control character (C0, DEL,
-/// C1, U+2028/U+2029) is ever written raw, object keys optionally sorted by their UTF-8 bytes.
+/// C1, U+2028/U+2029, bidirectional controls) is ever written raw, object keys optionally sorted by their UTF-8
+/// bytes. Escaping is lossless: the text reads back as the same value.
 package enum JSONText {
     /// Appends `value` as JSON.
     ///
@@ -84,8 +85,8 @@ package enum JSONText {
             bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
         }
 
-        /// Appends `string` quoted: `"` and `\` escaped, control characters (C0, DEL, C1) and U+2028/U+2029
-        /// as escapes, everything else as its UTF-8.
+        /// Appends `string` quoted: `"` and `\` escaped, control characters (C0, DEL, C1), U+2028/U+2029 and
+        /// bidirectional controls as `\u` escapes, everything else as its UTF-8.
         mutating func appendQuoted(_ string: String) {
             bytes.append(UInt8(ascii: "\""))
             for scalar in string.unicodeScalars {
@@ -97,7 +98,8 @@ package enum JSONText {
                 case 0x09: bytes += #"\t"#.utf8
                 case 0x08: bytes += #"\b"#.utf8
                 case 0x0C: bytes += #"\f"#.utf8
-                case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+                case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x061C, 0x202A...0x202E,
+                    0x2066...0x2069:
                     let hex = String(scalar.value, radix: 16)
                     bytes += #"\u"#.utf8
                     bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.count))

@@ -47,9 +47,10 @@ package struct AlertParseError: Error, Sendable, Hashable, CustomStringConvertib
         return "byte \(column): \(reason)"
     }
 
-    /// `alerts.jsonl: line 3, byte 17: expected ':' after an object key, found '}'`.
+    /// `alerts.jsonl: line 3, byte 17: expected ':' after an object key, found '}'`, safe to print: the source's
+    /// control characters are shown as escapes, and reasons quote input only JSON-escaped.
     package var description: String {
-        var location = source
+        var location = VisibleText.terminal(source)
         if let line {
             location += ": line \(line)"
             if let column { location += ", byte \(column)" }

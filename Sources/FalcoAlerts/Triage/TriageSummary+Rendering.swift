@@ -120,7 +120,7 @@ extension TriageSummary {
         }
         if badLineCount > 0 {
             output.write("\nBad lines (\(badLineCount))\n")
-            for error in badLines { output.write("  \(show(error.description))\n") }
+            for error in badLines { output.write("  \(error.description)\n") }
             if badLineCount > badLines.count {
                 output.write("  … \(badLineCount - badLines.count) more not listed\n")
             }
