@@ -135,7 +135,8 @@ struct AlertValueTests {
     }
 
     @Test func `Markdown text escapes active characters after making controls visible`() {
-        #expect(VisibleText.markdown("a|b *c* _d_ [e](f) <g> `h`") == #"a\|b \*c\* \_d\_ \[e\]\(f\) \<g\> \`h\`"#)
+        #expect(VisibleText.markdown("a|b *c* _d_ [e](f) <g> `h` ~i~ &amp;") == #"a\|b \*c\* \_d\_ \[e\](f) \<g\> \`h\` \~i\~ \&amp;"#)
+        #expect(VisibleText.markdown("api-1 2026-04-06T15:32:10.5Z #3 +x !y") == "api-1 2026-04-06T15:32:10.5Z #3 +x !y")
         #expect(VisibleText.markdown("x\u{1b}[1m") == #"x\\x1b\[1m"#)
         #expect(VisibleText.markdown("plain") == "plain")
     }

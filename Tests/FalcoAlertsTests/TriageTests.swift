@@ -102,7 +102,9 @@ struct TriageTests {
         #expect(top["count"] as? Int == 3)
         #expect(top["flags"] as? [String] == ["EXE_WRITABLE", "EXE_UPPER_LAYER"])
         #expect(top["priority"] as? String == "Critical")
-        #expect(top["first"] as? String == "2026-04-06T15:32:10.317643960+0000")
+        // The plain-text line (line 7) names the same instant as the JSON alert on line 2: the first seen stays.
+        #expect(top["first"] as? String == "2026-04-06T15:32:10.317643960Z")
+        #expect(top["last"] as? String == "2026-04-06T15:32:10.317643960Z")
         let badLines = try #require(object["badLines"] as? [[String: Any]])
         #expect(badLines.first?["line"] as? Int == 1)
         #expect((badLines.first?["source"] as? String)?.hasSuffix("stream_with-bad-lines.jsonl") == true)

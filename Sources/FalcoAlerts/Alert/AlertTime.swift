@@ -56,6 +56,11 @@ package struct AlertTime: Sendable, Hashable, Comparable, CustomStringConvertibl
         return left.text.utf8.lexicographicallyPrecedes(right.text.utf8)
     }
 
+    /// Whether this instant is strictly earlier than `other`'s, whatever their text.
+    package func isBefore(_ other: AlertTime) -> Bool {
+        (secondsSinceEpoch, nanoseconds) < (other.secondsSinceEpoch, other.nanoseconds)
+    }
+
     /// Whether both name the same instant, whatever their text.
     package func isSameInstant(as other: AlertTime) -> Bool {
         secondsSinceEpoch == other.secondsSinceEpoch && nanoseconds == other.nanoseconds

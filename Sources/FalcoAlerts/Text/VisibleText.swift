@@ -25,8 +25,9 @@ package enum VisibleText {
         return result
     }
 
-    /// `text` made terminal-safe (see ``terminal(_:)``), then with Markdown's active characters backslash-escaped
-    /// so it renders literally, table cells included (`|`).
+    /// `text` made terminal-safe (see ``terminal(_:)``), then with the characters that are active inside a
+    /// Markdown line (emphasis, code, links, HTML, entities, strikethrough, table cells) backslash-escaped, so it
+    /// renders literally. Meant for text placed after other text or in a table cell, never at a line's start.
     package static func markdown(_ text: String) -> String {
         let visible = terminal(text)
         guard visible.unicodeScalars.contains(where: isMarkdownActive) else { return visible }
@@ -41,7 +42,7 @@ package enum VisibleText {
 
     private static func isMarkdownActive(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
-        case "\\", "`", "*", "_", "{", "}", "[", "]", "<", ">", "(", ")", "#", "+", "-", ".", "!", "|", "~", "&": true
+        case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "~", "&": true
         default: false
         }
     }

@@ -150,7 +150,7 @@ extension TriageSummary {
     private func span(_ first: AlertTime?, _ last: AlertTime?) -> String {
         guard let first, let last else { return "-" }
         let show = VisibleText.terminal
-        return first == last ? show(first.text) : "\(show(first.text)) .. \(show(last.text))"
+        return first.isSameInstant(as: last) ? show(first.text) : "\(show(first.text)) .. \(show(last.text))"
     }
 
     /// Rows padded into columns; `numeric` columns right-aligned, the last column not padded.

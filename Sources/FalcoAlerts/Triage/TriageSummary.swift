@@ -72,8 +72,9 @@ package struct TriageSummary: Sendable, Hashable {
         if var group = groupsByKey[key] {
             group.count += 1
             if let time {
-                if group.first.map({ time < $0 }) ?? true { group.first = time }
-                if group.last.map({ $0 < time }) ?? true { group.last = time }
+                // Same instant, other text (falcosidekick, plain text): the first one seen stays.
+                if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
+                if group.last.map({ $0.isBefore(time) }) ?? true { group.last = time }
             }
             if priority > group.priority {
                 group.priority = priority
@@ -153,8 +154,8 @@ package struct TriageSummary: Sendable, Hashable {
             container.alertCount += group.count
             container.groupCount += 1
             container.priority = max(container.priority, group.priority)
-            if let first = group.first, container.first.map({ first < $0 }) ?? true { container.first = first }
-            if let last = group.last, container.last.map({ $0 < last }) ?? true { container.last = last }
+            if let first = group.first, container.first.map({ first.isBefore($0) }) ?? true { container.first = first }
+            if let last = group.last, container.last.map({ $0.isBefore(last) }) ?? true { container.last = last }
             if group.flags.contains(.upperLayer) { container.upperLayerGroups.append(group) }
             if group.flags.contains(.fromMemfd) { container.memfdGroups.append(group) }
             rules[group.containerID, default: []].insert(group.rule)
