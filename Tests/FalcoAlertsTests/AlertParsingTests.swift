@@ -257,6 +257,23 @@ struct AlertParsingTests {
         #expect(error?.reason == reason)
     }
 
+    @Test func `one plain-text alert is one line`() throws {
+        let line = "2026-04-06T15:32:10.5+0000: Notice A shell was spawned in a container with an attached terminal | container_id=abc"
+        let alert = try AlertReader.parseAlert("\n\n" + line + "\n", source: "one.log")
+        #expect(alert.rule == "Terminal shell in container")
+        #expect(alert.containerID == "abc")
+        let two = #expect(throws: AlertParseError.self) {
+            try AlertReader.parseAlert(line + "\n" + line, source: "two.log")
+        }
+        #expect(two?.line == 2)
+        #expect(two?.reason == "expected a single plain-text alert line, found another line")
+        let banner = #expect(throws: AlertParseError.self) {
+            try AlertReader.parseAlert("\n2026-04-06T15:31:32+0000: Falco version: 0.43.0", source: "banner.log")
+        }
+        #expect(banner?.kind == .notAnAlert)
+        #expect(banner?.line == 2)
+    }
+
     @Test func `unknown top-level members are kept and escaped keys are understood`() throws {
         let alert = try AlertReader.parseAlert(
             #"{"\u0072ule":"r","priority":"Info","time":"2026-04-06T15:32:10Z","extra":{"a":[1,true]},"output_fields":{"z":1,"\u0061":2}}"#,

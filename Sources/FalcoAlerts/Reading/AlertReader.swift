@@ -16,9 +16,7 @@ package enum AlertReader {
             var scanner = JSONScanner(buffer: buffer, index: bomLength(buffer))
             scanner.skipWhitespace()
             guard let first = scanner.peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
-                var decoder = LineDecoder(mode: .complete)
-                let line = JSONScanner(buffer: buffer).bytes(scanner.index, buffer.count)
-                return decoder.decode(line).result(source: source, line: 1, lineStart: scanner.index)
+                return plainTextAlert(buffer, from: scanner.index, source: source)
             }
             do throws(JSONSyntaxError) {
                 var decoder = JSONAlertDecoder(mode: .complete)
@@ -28,6 +26,26 @@ package enum AlertReader {
             }
         }
         return try outcome.get()
+    }
+
+    /// The one plain-text line starting at `start`, which must be followed by nothing but whitespace.
+    private static func plainTextAlert(
+        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, source: String
+    ) -> Result<FalcoAlert, AlertParseError> {
+        let line = lineAndColumn(of: start, in: buffer).line
+        var end = start
+        while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+        var rest = JSONScanner(buffer: buffer, index: end)
+        rest.skipWhitespace()
+        guard rest.isAtEnd else {
+            let (extraLine, column) = lineAndColumn(of: rest.index, in: buffer)
+            return .failure(
+                AlertParseError(
+                    .malformed, source: source, line: extraLine, column: column, byteOffset: rest.index,
+                    reason: "expected a single plain-text alert line, found another line"))
+        }
+        var decoder = LineDecoder(mode: .complete)
+        return decoder.decode(rest.bytes(start, end)).result(source: source, line: line, lineStart: start)
     }
 
     /// Reads exactly one alert from text; see ``parseAlert(_:source:)-(Collection<UInt8>,_)``.

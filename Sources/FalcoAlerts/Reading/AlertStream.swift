@@ -136,6 +136,10 @@ package final class AlertStream {
     }
 }
 
+/// A stream owns a read position and a buffer: one reader at a time.
+@available(*, unavailable)
+extension AlertStream: Sendable {}
+
 extension UnsafeBufferPointer<UInt8> {
     /// The bytes `from..<to` of `storage`.
     init(bytesIn storage: UnsafeMutableRawBufferPointer, from start: Int, to end: Int) {
