@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import FalcoAlerts
 
@@ -190,7 +190,8 @@ struct AlertParsingTests {
         #expect(document.entries.map(\.line) == [2, 5, 7, 9, 12])
         #expect(document.badLines.map(\.line) == [1, 3, 6, 8, 10, 11])
         #expect(document.entries[2].alert.isLossy)
-        #expect(document.badLines.map(\.kind) == [.notAnAlert, .malformed, .malformed, .malformed, .notAnAlert, .malformed])
+        #expect(
+            document.badLines.map(\.kind) == [.notAnAlert, .malformed, .malformed, .malformed, .notAnAlert, .malformed])
     }
 
     @Test func `a document with no alert throws the first problem with its position`() throws {
@@ -206,7 +207,8 @@ struct AlertParsingTests {
     }
 
     @Test func `a malformed pretty-printed alert reports the line and byte inside the object`() throws {
-        let text = "{\n  \"rule\": \"x\",\n  \"priority\": \"Notice\",\n  \"time\": \"2026-04-06T15:32:10Z\"\n  \"tags\": []\n}\n"
+        let text =
+            "{\n  \"rule\": \"x\",\n  \"priority\": \"Notice\",\n  \"time\": \"2026-04-06T15:32:10Z\"\n  \"tags\": []\n}\n"
         let error = #expect(throws: AlertParseError.self) {
             try AlertReader.parseDocument(Array(text.utf8), source: "pretty.json")
         }
@@ -221,7 +223,10 @@ struct AlertParsingTests {
         (#"{"priority":"Notice","time":"2026-04-06T15:32:10Z"}"#, 1, "expected a \"rule\" member in the alert"),
         (#"{"rule":"r","time":"2026-04-06T15:32:10Z"}"#, 1, "expected a \"priority\" member in the alert"),
         (#"{"rule":"r","priority":"Notice"}"#, 1, "expected a \"time\" member in the alert"),
-        (#"{"rule":7,"priority":"Notice","time":"2026-04-06T15:32:10Z"}"#, 9, "expected a string for \"rule\", found '7'"),
+        (
+            #"{"rule":7,"priority":"Notice","time":"2026-04-06T15:32:10Z"}"#, 9,
+            "expected a string for \"rule\", found '7'"
+        ),
         (
             #"{"rule":"r","priority":"Notice","time":"2026-13-06T15:32:10Z"}"#, 40,
             "expected an RFC 3339 time in \"time\", found \"2026-13-06T15:32:10Z\""
@@ -246,8 +251,10 @@ struct AlertParsingTests {
             #"{"rule":"r","priority":"Notice","time":"2026-04-06T15:32:10Z","x":1,"x":2}"#, 69,
             "expected each key once, found \"x\" again"
         ),
-        (#"{"rule":"r","priority":"Notice","time":"2026-04-06T15:32:10Z"} {}"#, 64,
-         "expected nothing after the alert's closing '}', found '{'"),
+        (
+            #"{"rule":"r","priority":"Notice","time":"2026-04-06T15:32:10Z"} {}"#, 64,
+            "expected nothing after the alert's closing '}', found '{'"
+        ),
     ])
     func `malformed alerts name the byte and what was expected`(input: String, column: Int, reason: String) {
         let error = #expect(throws: AlertParseError.self) { try AlertReader.parseAlert(input, source: "x.json") }
@@ -258,7 +265,8 @@ struct AlertParsingTests {
     }
 
     @Test func `one plain-text alert is one line`() throws {
-        let line = "2026-04-06T15:32:10.5+0000: Notice A shell was spawned in a container with an attached terminal | container_id=abc"
+        let line =
+            "2026-04-06T15:32:10.5+0000: Notice A shell was spawned in a container with an attached terminal | container_id=abc"
         let alert = try AlertReader.parseAlert("\n\n" + line + "\n", source: "one.log")
         #expect(alert.rule == "Terminal shell in container")
         #expect(alert.containerID == "abc")
@@ -281,7 +289,12 @@ struct AlertParsingTests {
         #expect(alert.rule == "r")
         #expect(alert.priority == .informational)
         #expect(alert.priorityName == "Info")
-        #expect(alert.otherMembers == [FieldMember(name: "extra", value: .object([FieldMember(name: "a", value: .array([.number(ExactNumber(1)), .bool(true)]))]))])
+        #expect(
+            alert.otherMembers == [
+                FieldMember(
+                    name: "extra",
+                    value: .object([FieldMember(name: "a", value: .array([.number(ExactNumber(1)), .bool(true)]))]))
+            ])
         #expect(alert.field("a") == .number(ExactNumber(2)))
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import FalcoAlerts
 
@@ -77,7 +77,8 @@ struct AlertStreamTests {
         let good = Array(
             #"{"rule":"r","priority":"Notice","time":"2026-04-06T15:32:10Z","output_fields":{"container.id":"abc"}}"#
                 .utf8)
-        let huge = Array(#"{"rule":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: AlertReader.maximumLineLength)
+        let huge =
+            Array(#"{"rule":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: AlertReader.maximumLineLength)
             + Array(#"","priority":"Notice","time":"2026-04-06T15:32:10Z"}"#.utf8)
         let newline = [UInt8(ascii: "\n")]
         let url = try temporaryFile(good + newline + huge + newline + good + newline + huge)
@@ -134,7 +135,8 @@ struct AlertStreamTests {
         let folder = #expect(throws: AlertParseError.self) { try AlertReader.readDocument(path: "/") }
         #expect(folder?.isUnreadable == true)
         #expect(folder?.reason == "cannot read: is a directory")
-        let hostileName = AlertParseError(.malformed, source: "a\u{1b}[2Jb.jsonl", line: 2, column: 5, reason: "expected x")
+        let hostileName = AlertParseError(
+            .malformed, source: "a\u{1b}[2Jb.jsonl", line: 2, column: 5, reason: "expected x")
         #expect(hostileName.description == #"a\x1b[2Jb.jsonl: line 2, byte 5: expected x"#)
     }
 
@@ -189,14 +191,18 @@ struct AlertStreamTests {
         #expect(alert.number("c")?.uint64Value == nil)
         #expect(alert.number("d")?.int64Value == Int64.min)
         #expect(alert.number("e")?.uint64Value == UInt64.max)
-        #expect(alert.outputFields.jsonText() == #"{"a":-0,"b":1e400,"c":123456789012345678901234567890,"d":-9223372036854775808,"e":18446744073709551615,"f":0.000001}"#)
-        #expect(badLines(items).map(\.reason) == [
-            "expected no leading zero in a number, found '1'",
-            "expected a digit after '.' in a number, found '}'",
-            "expected a digit in a number, found '}'",
-            "expected a low surrogate '\\u' escape after a high surrogate",
-            "expected a valid escape after '\\', found 'x'",
-        ])
+        #expect(
+            alert.outputFields.jsonText()
+                == #"{"a":-0,"b":1e400,"c":123456789012345678901234567890,"d":-9223372036854775808,"e":18446744073709551615,"f":0.000001}"#
+        )
+        #expect(
+            badLines(items).map(\.reason) == [
+                "expected no leading zero in a number, found '1'",
+                "expected a digit after '.' in a number, found '}'",
+                "expected a digit in a number, found '}'",
+                "expected a low surrogate '\\u' escape after a high surrogate",
+                "expected a valid escape after '\\', found 'x'",
+            ])
     }
 
     @Test func `random garbage never crashes the reader`() throws {

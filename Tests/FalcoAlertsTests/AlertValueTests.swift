@@ -55,7 +55,9 @@ struct AlertValueTests {
     }
 
     @Test func `priorities order from Emergency down to Debug, unknown below`() {
-        let ordered: [FalcoPriority] = [.unknown, .debug, .informational, .notice, .warning, .error, .critical, .alert, .emergency]
+        let ordered: [FalcoPriority] = [
+            .unknown, .debug, .informational, .notice, .warning, .error, .critical, .alert, .emergency,
+        ]
         #expect(ordered == ordered.sorted())
         #expect(FalcoPriority(name: "Critical") == .critical)
         #expect(FalcoPriority(name: "CRITICAL") == .critical)
@@ -101,7 +103,10 @@ struct AlertValueTests {
     }
 
     @Test(arguments: [
-        ("k8s_zipapp_zipapp-5485c4dc48-cv67x_default_9305548e-a115-4db7-80b6-5419ade24ff0_0", "zipapp", "zipapp-5485c4dc48-cv67x", "default", 0),
+        (
+            "k8s_zipapp_zipapp-5485c4dc48-cv67x_default_9305548e-a115-4db7-80b6-5419ade24ff0_0", "zipapp",
+            "zipapp-5485c4dc48-cv67x", "default", 0
+        ),
         ("/k8s_POD_web-0_prod_1f2e3d4c-0000-4000-8000-000000000000_3", "POD", "web-0", "prod", 3),
     ])
     func `Kubernetes docker-runtime container names are understood`(
@@ -115,7 +120,10 @@ struct AlertValueTests {
         #expect(parsed.isSandbox == (container == "POD"))
     }
 
-    @Test(arguments: ["eventgen", "k8s_a_b_c_d", "k8s_a_b_c_d_e", "k8s__b_c_d_0", "k8s_a_b_c_d_0_extra", "K8S_a_b_c_d_0", "k8s_a_b_c_d_-1"])
+    @Test(arguments: [
+        "eventgen", "k8s_a_b_c_d", "k8s_a_b_c_d_e", "k8s__b_c_d_0", "k8s_a_b_c_d_0_extra", "K8S_a_b_c_d_0",
+        "k8s_a_b_c_d_-1",
+    ])
     func `other container names are not Kubernetes names`(name: String) {
         #expect(KubernetesContainerName(name) == nil)
     }
@@ -135,8 +143,11 @@ struct AlertValueTests {
     }
 
     @Test func `Markdown text escapes active characters after making controls visible`() {
-        #expect(VisibleText.markdown("a|b *c* _d_ [e](f) <g> `h` ~i~ &amp;") == #"a\|b \*c\* \_d\_ \[e\](f) \<g\> \`h\` \~i\~ \&amp;"#)
-        #expect(VisibleText.markdown("api-1 2026-04-06T15:32:10.5Z #3 +x !y") == "api-1 2026-04-06T15:32:10.5Z #3 +x !y")
+        #expect(
+            VisibleText.markdown("a|b *c* _d_ [e](f) <g> `h` ~i~ &amp;")
+                == #"a\|b \*c\* \_d\_ \[e\](f) \<g\> \`h\` \~i\~ \&amp;"#)
+        #expect(
+            VisibleText.markdown("api-1 2026-04-06T15:32:10.5Z #3 +x !y") == "api-1 2026-04-06T15:32:10.5Z #3 +x !y")
         #expect(VisibleText.markdown("x\u{1b}[1m") == #"x\\x1b\[1m"#)
         #expect(VisibleText.markdown("plain") == "plain")
     }

@@ -146,7 +146,8 @@ struct JSONScannerTests {
         #expect(failure([quote, 0xED, 0xA0, 0x80, quote])?.offset == 2)  // a surrogate in UTF-8
         #expect(failure([quote, 0xF4, 0x90, 0x80, 0x80, quote])?.offset == 2)  // past U+10FFFF
         #expect(failure([quote, 0xE2, 0x82, quote])?.offset == 3)  // cut by the quote
-        #expect(failure([quote, 0xE2, 0x82])?.message == "expected valid UTF-8 in a string, found a truncated sequence")
+        #expect(
+            failure([quote, 0xE2, 0x82])?.message == "expected valid UTF-8 in a string, found a truncated sequence")
         #expect(failure([0xFF])?.message == "expected a JSON value, found byte 0xff")
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import FalcoAlerts
 
@@ -29,12 +29,29 @@ struct TriageTests {
     @Test func `alerts group by rule, container and executable`() throws {
         var summary = TriageSummary()
         let drop = "Drop and execute new binary in container"
-        summary.add(try alert(rule: drop, priority: "Warning", time: "2026-04-06T15:00:02Z", container: "aaa", exe: "/x", flags: "EXE_WRITABLE"))
-        summary.add(try alert(rule: drop, priority: "Critical", time: "2026-04-06T15:00:01Z", container: "aaa", exe: "/x", flags: "EXE_UPPER_LAYER"))
-        summary.add(try alert(rule: drop, priority: "Notice", time: "2026-04-06T15:00:03Z", container: "aaa", exe: "/x", flags: "0"))
-        summary.add(try alert(rule: drop, priority: "Critical", time: "2026-04-06T15:00:00Z", container: "aaa", exe: "/y", flags: nil))
-        summary.add(try alert(rule: drop, priority: "Critical", time: "2026-04-06T15:00:00Z", container: "bbb", exe: "/x", flags: nil))
-        summary.add(try alert(rule: "Other", priority: "Debug", time: "2026-04-06T15:00:00Z", container: nil, exe: nil, flags: "O_CREAT|FD_UPPER_LAYER"))
+        summary.add(
+            try alert(
+                rule: drop, priority: "Warning", time: "2026-04-06T15:00:02Z", container: "aaa", exe: "/x",
+                flags: "EXE_WRITABLE"))
+        summary.add(
+            try alert(
+                rule: drop, priority: "Critical", time: "2026-04-06T15:00:01Z", container: "aaa", exe: "/x",
+                flags: "EXE_UPPER_LAYER"))
+        summary.add(
+            try alert(
+                rule: drop, priority: "Notice", time: "2026-04-06T15:00:03Z", container: "aaa", exe: "/x", flags: "0"))
+        summary.add(
+            try alert(
+                rule: drop, priority: "Critical", time: "2026-04-06T15:00:00Z", container: "aaa", exe: "/y", flags: nil)
+        )
+        summary.add(
+            try alert(
+                rule: drop, priority: "Critical", time: "2026-04-06T15:00:00Z", container: "bbb", exe: "/x", flags: nil)
+        )
+        summary.add(
+            try alert(
+                rule: "Other", priority: "Debug", time: "2026-04-06T15:00:00Z", container: nil, exe: nil,
+                flags: "O_CREAT|FD_UPPER_LAYER"))
         #expect(summary.alertCount == 6)
         let groups = summary.groups
         #expect(groups.count == 4)
@@ -115,7 +132,9 @@ struct TriageTests {
         #expect(positions == positions.sorted() && positions.count == keyOrder.count)
         #expect(TriageSummary().rendered(as: .json).contains(#""groups": [],"#))
         var unknown = TriageSummary()
-        unknown.add(try alert(rule: "r", priority: "Notice", time: "2026-04-06T15:00:00Z", container: nil, exe: nil, flags: nil))
+        unknown.add(
+            try alert(rule: "r", priority: "Notice", time: "2026-04-06T15:00:00Z", container: nil, exe: nil, flags: nil)
+        )
         let unknownText = unknown.rendered(as: .json)
         #expect(unknownText.contains(#""containerId": null"#))
         #expect(unknownText.contains(#""exePath": null"#))
@@ -123,22 +142,27 @@ struct TriageTests {
     }
 
     @Test func `text output puts containers that ran unusual binaries first and escapes controls`() throws {
-        let summary = try summary("hostile/control-characters.jsonl", "falco-0.39_sorted-keys_terminal-shell_message.json")
+        let summary = try summary(
+            "hostile/control-characters.jsonl", "falco-0.39_sorted-keys_terminal-shell_message.json")
         let text = summary.rendered(as: .text)
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
         #expect(!text.contains("\u{202e}"))
         #expect(text.contains(#"8e2d4c6a1f09 (web\x1b[2J\x1b]0;pwned\x07)"#))
         #expect(text.contains(#"/tmp/\u{202e}gpj.exe"#))
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first == "3 alerts in 3 groups from \(Fixture.url("alerts/hostile/control-characters.jsonl").path), "
-            + "\(Fixture.url("alerts/falco-0.39_sorted-keys_terminal-shell_message.json").path); 0 bad lines")
+        #expect(
+            lines.first == "3 alerts in 3 groups from \(Fixture.url("alerts/hostile/control-characters.jsonl").path), "
+                + "\(Fixture.url("alerts/falco-0.39_sorted-keys_terminal-shell_message.json").path); 0 bad lines")
         #expect(lines[2] == "Containers that ran binaries from their writable layer or from memory")
         #expect(lines[4].hasPrefix("    writable layer  /tmp/\\u{202e}gpj.exe  1× Terminal shell in container"))
     }
 
     @Test func `Markdown output escapes alert data`() throws {
         var summary = TriageSummary()
-        summary.add(try alert(rule: "Rule | with *stars*", priority: "Critical", time: "2026-04-06T15:00:00Z", container: "c1", exe: "/tmp/a_b", flags: "EXE_UPPER_LAYER"))
+        summary.add(
+            try alert(
+                rule: "Rule | with *stars*", priority: "Critical", time: "2026-04-06T15:00:00Z", container: "c1",
+                exe: "/tmp/a_b", flags: "EXE_UPPER_LAYER"))
         let markdown = summary.rendered(as: .markdown)
         #expect(markdown.hasPrefix("# Falco alert triage\n"))
         #expect(markdown.contains(#"| Rule \| with \*stars\* |"#))
@@ -150,7 +174,9 @@ struct TriageTests {
 
     /// The built `alert-inspect` next to the test bundle, when the whole package was built.
     static let binary: URL? = {
-        let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates = [
+            Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         for folder in candidates {
             for base in [folder, folder.deletingLastPathComponent()] {
                 let url = base.appendingPathComponent("alert-inspect")
@@ -160,7 +186,8 @@ struct TriageTests {
         return nil
     }()
 
-    private func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, output: String, error: String) {
+    private func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, output: String, error: String)
+    {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -176,7 +203,10 @@ struct TriageTests {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+            String(decoding: errorData, as: UTF8.self)
+        )
     }
 
     @Test(.enabled(if: TriageTests.binary != nil, "alert-inspect is not built (swift build --build-tests)"))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import FalcoAlerts
 
@@ -210,7 +210,9 @@ struct UpstreamSampleTests {
         #expect(alert.priority == .critical)
 
         let minikube = try AlertReader.parseAlert(
-            try Data(contentsOf: folder.appendingPathComponent("falco-0.40_k8s-minikube-docker_drop-and-execute_busybox.json")),
+            try Data(
+                contentsOf: folder.appendingPathComponent(
+                    "falco-0.40_k8s-minikube-docker_drop-and-execute_busybox.json")),
             source: "minikube")
         let kubernetes = try #require(minikube.kubernetesContainerName)
         #expect(kubernetes.container == "zipapp")
@@ -221,7 +223,9 @@ struct UpstreamSampleTests {
         #expect(minikube.string("proc.exe") == "./busybox-i686")
 
         let host = try AlertReader.parseAlert(
-            try Data(contentsOf: folder.appendingPathComponent("falco-0.43.x_fileless-memfd_host-runc_container-id-host.json")),
+            try Data(
+                contentsOf: folder.appendingPathComponent(
+                    "falco-0.43.x_fileless-memfd_host-runc_container-id-host.json")),
             source: "host")
         #expect(host.isHostEvent)
         #expect(host.imageRepository == "")

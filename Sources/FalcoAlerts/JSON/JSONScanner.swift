@@ -84,7 +84,7 @@ struct JSONScanner {
         index += 1
     }
 
-    /// Copies the bytes `start..<end` out of the buffer.
+    /// The bytes `start..<end` of the buffer (a view, valid while the buffer is).
     func bytes(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: base.map { $0 + start }, count: end - start)
     }
@@ -470,67 +470,69 @@ struct JSONScanner {
     func makeString(_ token: StringToken) -> String {
         let raw = bytes(token.start, token.end)
         guard token.hasEscapes else { return String(decoding: raw, as: UTF8.self) }
-        return String(unsafeUninitializedCapacity: raw.count, initializingUTF8With: { output in
-            var written = 0
-            var position = 0
-            func put(_ byte: UInt8) {
-                output[written] = byte
-                written += 1
-            }
-            func put(scalar: UInt32) {
-                switch scalar {
-                case ..<0x80:
-                    put(UInt8(scalar))
-                case ..<0x800:
-                    put(UInt8(0xC0 | scalar >> 6))
-                    put(UInt8(0x80 | scalar & 0x3F))
-                case ..<0x1_0000:
-                    put(UInt8(0xE0 | scalar >> 12))
-                    put(UInt8(0x80 | scalar >> 6 & 0x3F))
-                    put(UInt8(0x80 | scalar & 0x3F))
-                default:
-                    put(UInt8(0xF0 | scalar >> 18))
-                    put(UInt8(0x80 | scalar >> 12 & 0x3F))
-                    put(UInt8(0x80 | scalar >> 6 & 0x3F))
-                    put(UInt8(0x80 | scalar & 0x3F))
+        return String(
+            unsafeUninitializedCapacity: raw.count,
+            initializingUTF8With: { output in
+                var written = 0
+                var position = 0
+                func put(_ byte: UInt8) {
+                    output[written] = byte
+                    written += 1
                 }
-            }
-            func hex4(at start: Int) -> UInt32 {
-                var value: UInt32 = 0
-                for offset in 0..<4 { value = value << 4 | UInt32(Self.hexValue(raw[start + offset]) ?? 0) }
-                return value
-            }
-            while position < raw.count {
-                let byte = raw[position]
-                guard byte == UInt8(ascii: "\\") else {
-                    put(byte)
-                    position += 1
-                    continue
-                }
-                let kind = raw[position + 1]
-                position += 2
-                switch kind {
-                case UInt8(ascii: "b"): put(0x08)
-                case UInt8(ascii: "f"): put(0x0C)
-                case UInt8(ascii: "n"): put(0x0A)
-                case UInt8(ascii: "r"): put(0x0D)
-                case UInt8(ascii: "t"): put(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = hex4(at: position)
-                    position += 4
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        let low = hex4(at: position + 2)
-                        position += 6
-                        scalar = 0x1_0000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                func put(scalar: UInt32) {
+                    switch scalar {
+                    case ..<0x80:
+                        put(UInt8(scalar))
+                    case ..<0x800:
+                        put(UInt8(0xC0 | scalar >> 6))
+                        put(UInt8(0x80 | scalar & 0x3F))
+                    case ..<0x1_0000:
+                        put(UInt8(0xE0 | scalar >> 12))
+                        put(UInt8(0x80 | scalar >> 6 & 0x3F))
+                        put(UInt8(0x80 | scalar & 0x3F))
+                    default:
+                        put(UInt8(0xF0 | scalar >> 18))
+                        put(UInt8(0x80 | scalar >> 12 & 0x3F))
+                        put(UInt8(0x80 | scalar >> 6 & 0x3F))
+                        put(UInt8(0x80 | scalar & 0x3F))
                     }
-                    // An escape is never longer than what it stands for: `\uXXXX` (6 bytes) gives at most 3,
-                    // a surrogate pair (12 bytes) gives 4.
-                    put(scalar: scalar)
-                default: put(kind)
                 }
-            }
-            return written
-        })
+                func hex4(at start: Int) -> UInt32 {
+                    var value: UInt32 = 0
+                    for offset in 0..<4 { value = value << 4 | UInt32(Self.hexValue(raw[start + offset]) ?? 0) }
+                    return value
+                }
+                while position < raw.count {
+                    let byte = raw[position]
+                    guard byte == UInt8(ascii: "\\") else {
+                        put(byte)
+                        position += 1
+                        continue
+                    }
+                    let kind = raw[position + 1]
+                    position += 2
+                    switch kind {
+                    case UInt8(ascii: "b"): put(0x08)
+                    case UInt8(ascii: "f"): put(0x0C)
+                    case UInt8(ascii: "n"): put(0x0A)
+                    case UInt8(ascii: "r"): put(0x0D)
+                    case UInt8(ascii: "t"): put(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = hex4(at: position)
+                        position += 4
+                        if (0xD800...0xDBFF).contains(scalar) {
+                            let low = hex4(at: position + 2)
+                            position += 6
+                            scalar = 0x1_0000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        // An escape is never longer than what it stands for: `\uXXXX` (6 bytes) gives at most 3,
+                        // a surrogate pair (12 bytes) gives 4.
+                        put(scalar: scalar)
+                    default: put(kind)
+                    }
+                }
+                return written
+            })
     }
 }
 

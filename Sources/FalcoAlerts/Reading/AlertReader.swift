@@ -10,7 +10,9 @@ package enum AlertReader {
     /// Falco line, with nothing else but whitespace around it.
     ///
     /// - Parameter source: the input's name for error messages (a path, `<stdin>`).
-    package static func parseAlert(_ bytes: some Collection<UInt8>, source: String) throws(AlertParseError) -> FalcoAlert {
+    package static func parseAlert(_ bytes: some Collection<UInt8>, source: String) throws(AlertParseError)
+        -> FalcoAlert
+    {
         let bytes = Array(bytes)
         let outcome: Result<FalcoAlert, AlertParseError> = bytes.withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer: buffer, index: bomLength(buffer))

@@ -179,7 +179,8 @@ struct JSONAlertDecoder {
             }
             return tags
         default:
-            throw scanner.failure("expected an array of strings for \"tags\", found \(scanner.found(at: start))", at: start)
+            throw scanner.failure(
+                "expected an array of strings for \"tags\", found \(scanner.found(at: start))", at: start)
         }
     }
 

@@ -103,7 +103,8 @@ extension TriageSummary {
                     String(container.ruleCount), container.priority.name, span(container.first, container.last),
                 ]
             }
-            for line in table(header: ["CONTAINER", "ALERTS", "RULES", "HIGHEST", "TIME"], rows: rows, numeric: [1, 2])
+            for line in table(
+                header: ["CONTAINER", "ALERTS", "RULES", "HIGHEST", "TIME"], rows: rows, numeric: [1, 2])
             {
                 output.write(line + "\n")
             }

@@ -174,7 +174,9 @@ package struct TriageSummary: Sendable, Hashable {
         if left.priority != right.priority { return left.priority > right.priority }
         if left.count != right.count { return left.count > right.count }
         if left.rule != right.rule { return bytesPrecede(left.rule, right.rule) }
-        if left.containerID != right.containerID { return bytesPrecede(left.containerID ?? "", right.containerID ?? "") }
+        if left.containerID != right.containerID {
+            return bytesPrecede(left.containerID ?? "", right.containerID ?? "")
+        }
         return bytesPrecede(left.exePath ?? "", right.exePath ?? "")
     }
 
