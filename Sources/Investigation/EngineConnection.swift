@@ -62,6 +62,7 @@ package struct EngineConnection: Sendable {
         } else {
             host = NoHostView()
         }
+        if ProcessInfo.processInfo.environment["ALERT_INSPECT_TRACE"] != nil { transport = TracingTransport(transport) }
         return EngineConnection(client: try EngineClient.connect(transport), host: host, recorder: recorder, replay: nil)
     }
 }

@@ -52,6 +52,9 @@ package struct Investigator: Sendable {
                     : "name a container, or give an alert that names one")
         }
         let client = self.client
+        let window = timeWindow(alert: alert)
+        // Inspect first, alone: it answers in a millisecond, but not while the archive endpoint
+        // holds the container's lock. Everything after it runs at once.
         async let versionTask = BlockingWork.run { try? client.version().value }
         async let infoTask = BlockingWork.run { try? client.info().value }
         let inspected: ContainerInspect?
@@ -63,12 +66,12 @@ package struct Investigator: Sendable {
         let version = await (try? versionTask) ?? nil
         let info = await (try? infoTask) ?? nil
 
-        let window = timeWindow(alert: alert)
         var report = baseReport(alert: alert, version: version, info: info, container: inspected)
         guard let container = inspected else {
             // Gone: the engine's events may still tell when and how it went.
-            let eventsFilter = alertFacts?.containerID ?? target
-            report.events = (try? await BlockingWork.run { [self] in try events(container: eventsFilter, window: window) }) ?? []
+            // Gone: the engine's events may still tell when and how it went.
+            let reference = target
+            report.events = (try? await BlockingWork.run { [self] in try events(container: reference, window: window) })?.map(\.summary) ?? []
             let decision = ClaimChecker.decide(
                 alert: alertFacts ?? AlertFacts(rule: ""), container: nil, executable: nil, hostLimitation: nil)
             report.claims = alertFacts == nil ? [] : decision.claims
@@ -81,20 +84,17 @@ package struct Investigator: Sendable {
             return Outcome(report: report, containerFound: false)
         }
 
-        // Everything else depends only on the inspect answer: ask it all at once.
         let id = container.id
         let running = container.state?.running ?? false
-        // Podman's top may run ps inside the container (a binary from the suspect side, and a change
-        // to it); its processes are found on the host instead.
-        let askTop = running && !client.ping.isPodman
+        let exePath = alertFacts?.isMemfd == false ? alertFacts?.exePath : nil
+        let askTop = running && !client.ping.isPodman  // Podman's top may run ps inside the container
+        async let fileTask = BlockingWork.run { [self] in try exePath.map { try acquire($0, in: id) } }
         async let changesTask = BlockingWork.run { try client.changes(id).value }
         async let topTask = BlockingWork.run { askTop ? try client.top(id).value : nil }
-        async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
-        async let historyTask = BlockingWork.run { [image = container.image ?? ""] in try? client.imageHistory(image).value }
         async let logsTask = BlockingWork.run { [self] in try logs(of: container, window: window) }
         async let eventsTask = BlockingWork.run { [self] in try events(container: id, window: window) }
-        let exePath = alertFacts?.isMemfd == false ? alertFacts?.exePath : nil
-        async let fileTask = BlockingWork.run { [self] in try exePath.map { try acquire($0, in: id) } }
+        async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
+        async let historyTask = BlockingWork.run { [image = container.image ?? ""] in try? client.imageHistory(image).value }
 
         var limitations: [String] = []
         let changes: [ContainerChange]?
@@ -113,7 +113,7 @@ package struct Investigator: Sendable {
             report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
             limitations.append("logs could not be read: \(error)")
         }
-        do { report.events = try await eventsTask } catch {
+        do { report.events = try await eventsTask.map(\.summary) } catch {
             limitations.append("engine events could not be read: \(error)")
         }
         let file: AcquiredFile?
@@ -129,9 +129,11 @@ package struct Investigator: Sendable {
         let processes = hostProcesses(of: container, rows: processList?.rows ?? [], access: access)
         if running, processes.isEmpty {
             limitations.append(
-                askTop
+                askTop && processList != nil
                     ? "the engine's top returned no processes for a running container: process evidence is missing"
-                    : "Podman's top is not asked (it may run ps inside the container) and host /proc is not readable here: process evidence is missing")
+                    : askTop
+                        ? "the engine's top could not be read and host /proc is not readable here: process evidence is missing"
+                        : "Podman's top is not asked (it may run ps inside the container) and host /proc is not readable here: process evidence is missing")
         }
         report.processes = processes.map { .init(pid: $0.pid, user: $0.user, command: $0.command) }
         report.drift = drift(changes ?? [], container: container)
@@ -200,14 +202,15 @@ package struct Investigator: Sendable {
         return .init(since: window.since.iso8601, until: window.until.iso8601, truncated: truncated, lines: lines)
     }
 
-    func events(container: String, window: TimeWindow) throws -> [InvestigationReport.Event] {
+    /// Engine events about `container` (an id, id prefix or name prefix: the engine's filter is fuzzy).
+    func events(container: String, window: TimeWindow) throws -> [EngineEvent] {
         guard window.since < window.requestUntil else { return [] }
         let request = EngineClient.eventsRequest(container: container, since: window.since, until: window.requestUntil)
         var splitter = JSONLineSplitter()
-        var events: [InvestigationReport.Event] = []
+        var events: [EngineEvent] = []
         func keep(_ line: UnsafeRawBufferPointer) throws {
             guard events.count < 1000, let event = try? EngineEvent(jsonLine: line, request: request.description) else { return }
-            events.append(Self.summary(of: event))
+            events.append(event)
         }
         _ = try client.stream(request) { chunk in try splitter.feed(chunk, keep) }
         try splitter.finish(keep)
@@ -221,31 +224,44 @@ package struct Investigator: Sendable {
         var size: Int64?
     }
 
-    func acquire(_ path: String, in id: String) throws -> AcquiredFile {
-        guard let stat = try client.pathStat(id, path: path) else { return AcquiredFile(stat: nil) }
-        guard stat.fileType == .regular else { return AcquiredFile(stat: stat) }
+    /// One GET: the stat comes in the answer's header, so a directory or link is not streamed at all.
+    func acquire(_ path: String, in reference: String) throws -> AcquiredFile {
+        struct NotARegularFile: Error {}
+        var stat: PathStat?
         var reader = TarReader(request: "GET archive \(path)")
         var hasher = SHA256()
         var size: Int64 = 0
         var inFile = false
         var done = false
-        _ = try client.stream(EngineClient.archiveRequest(id, path: path), about: id) { chunk in
-            try reader.feed(chunk) { event in
-                switch event {
-                case .entry(let entry):
-                    inFile = !done && entry.isRegularFile
-                case .content(let bytes) where inFile:
-                    hasher.update(bufferPointer: bytes)
-                    size += Int64(bytes.count)
-                case .entryEnd:
-                    if inFile { done = true }
-                    inFile = false
-                default:
-                    break
+        do {
+            _ = try client.stream(
+                EngineClient.archiveRequest(reference, path: path), about: reference,
+                head: { head in
+                    stat = try head.header(PathStat.headerName).map { try PathStat(headerValue: $0) }
+                    guard stat?.fileType == .regular else { throw NotARegularFile() }
+                }
+            ) { chunk in
+                try reader.feed(chunk) { event in
+                    switch event {
+                    case .entry(let entry):
+                        inFile = !done && entry.isRegularFile
+                    case .content(let bytes) where inFile:
+                        hasher.update(bufferPointer: bytes)
+                        size += Int64(bytes.count)
+                    case .entryEnd:
+                        if inFile { done = true }
+                        inFile = false
+                    default:
+                        break
+                    }
                 }
             }
+            try reader.finish()
+        } catch is NotARegularFile {
+            return AcquiredFile(stat: stat)
+        } catch DockerEngineError.engine(status: 404, _, _) {
+            return AcquiredFile(stat: nil)
         }
-        try reader.finish()
         return AcquiredFile(stat: stat, sha256: done ? hasher.finalize().hexString : nil, size: done ? size : nil)
     }
 
@@ -406,7 +422,7 @@ package struct Investigator: Sendable {
     ) -> InvestigationReport {
         let endpoint = connection.replay.map { $0.recording.endpoint } ?? client.transport.endpoint.description
         return InvestigationReport(
-            generatedAt: ISO8601DateFormatter().string(from: Date()),
+            generatedAt: EngineTime(unixNanoseconds: Int64(Date().timeIntervalSince1970 * 1e9)).description,
             tool: .init(name: "alert-inspect", version: settings.toolVersion),
             engine: .init(
                 endpoint: endpoint, apiVersion: client.apiVersion.description,
@@ -488,13 +504,17 @@ package struct Investigator: Sendable {
         return "image \(image.repoTags?.first ?? image.id): \(layers) layer(s), \(made)"
     }
 
-    static func summary(of event: EngineEvent) -> InvestigationReport.Event {
-        let time = event.instant.map { EngineTimeText.iso8601($0) } ?? ""
+    static func summaryOf(_ event: EngineEvent) -> InvestigationReport.Event {
+        let time = event.instant.map(\.iso8601) ?? ""
         var detail = event.execCommand.map { "command: \($0)" } ?? event.actionDetail ?? ""
         if let name = event.containerName { detail = detail.isEmpty ? "container \(name)" : "\(detail) (container \(name))" }
         if let exit = event.attribute("exitCode") { detail += detail.isEmpty ? "exit code \(exit)" : ", exit code \(exit)" }
         return .init(time: time, action: event.baseAction, detail: detail)
     }
+}
+
+extension EngineEvent {
+    var summary: InvestigationReport.Event { Investigator.summaryOf(self) }
 }
 
 /// Errors of the investigation itself (the engine's own are `DockerEngineError`).
@@ -524,21 +544,9 @@ extension ExactJSON {
     }
 }
 
-enum EngineTimeText {
-    /// RFC 3339 with nine fractional digits, UTC.
-    static func iso8601(_ time: EngineTime) -> String {
-        let date = Date(timeIntervalSince1970: TimeInterval(time.seconds))
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
-            parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, Int(time.nanoseconds))
-    }
-}
-
 extension EngineTime {
-    var iso8601: String { EngineTimeText.iso8601(self) }
+    /// RFC 3339 with nine fractional digits, UTC.
+    var iso8601: String { description }
 }
 
 /// Secret-looking values are not printed (SPEC: `*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `*KEY*`).

@@ -2,11 +2,16 @@ import Foundation
 
 extension PingResponse {
     /// Parses an HTTP `Date` header (RFC 7231 IMF-fixdate), e.g. `Sun, 29 Nov 2026 11:00:31 GMT`.
+    ///
+    /// Parsed by hand: a `DateFormatter` loads ICU's calendar data, which costs several
+    /// milliseconds of every run's start-up on Linux.
     package static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT", let month = months.firstIndex(of: String(parts[2])),
+            let day = Int(parts[1]), let year = Int(parts[3]), parts[4].count == 8
+        else { return nil }
+        let rfc3339 = String(format: "%04d-%02d-%02dT%@Z", year, month + 1, day, String(parts[4]))
+        return EngineTime.parse(rfc3339)?.date
     }
 }

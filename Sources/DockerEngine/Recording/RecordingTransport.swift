@@ -56,37 +56,48 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
         var bytes = 0
         defer { try? bodyFile?.close() }
 
-        try live.send(
-            request, apiVersion: apiVersion,
-            head: { responseHead in
-                received = responseHead
-                occurrence = nextOccurrence(method: request.method.rawValue, target: target)
-                try head(responseHead)
-            },
-            body: { chunk in
-                if bodyFile == nil, let responseHead = received {
-                    let name = Recording.bodyName(
-                        method: request.method.rawValue, target: target, occurrence: occurrence,
-                        contentType: responseHead.header("Content-Type"))
-                    let url = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name)
-                    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                        throw DockerEngineError.badRecording(path: url.path, detail: "cannot create body file")
+        var failure: (any Error)?
+        do {
+            try live.send(
+                request, apiVersion: apiVersion,
+                head: { responseHead in
+                    received = responseHead
+                    occurrence = nextOccurrence(method: request.method.rawValue, target: target)
+                    try head(responseHead)
+                },
+                body: { chunk in
+                    if bodyFile == nil, let responseHead = received {
+                        let name = Recording.bodyName(
+                            method: request.method.rawValue, target: target, occurrence: occurrence,
+                            contentType: responseHead.header("Content-Type"))
+                        let url = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name)
+                        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                            throw DockerEngineError.badRecording(path: url.path, detail: "cannot create body file")
+                        }
+                        bodyFile = try FileHandle(forWritingTo: url)
+                        bodyName = name
                     }
-                    bodyFile = try FileHandle(forWritingTo: url)
-                    bodyName = name
-                }
-                try bodyFile?.write(contentsOf: Data(chunk))
-                bytes += chunk.count
-                try body(chunk)
-            })
+                    try bodyFile?.write(contentsOf: Data(chunk))
+                    bytes += chunk.count
+                    try body(chunk)
+                })
+        } catch {
+            // A reader that stops early (or a broken stream) is part of the conversation too:
+            // keep what arrived, so a replay reaches the same point.
+            failure = error
+        }
 
-        guard let responseHead = received else { return }
+        guard let responseHead = received else {
+            if let failure { throw failure }
+            return
+        }
         let exchange = Recording.Exchange(
             method: request.method.rawValue, target: target, occurrence: occurrence, status: responseHead.status,
             headers: responseHead.headers.filter { Recording.keptHeaders.contains($0.key) },
             body: bodyName.map { Recording.bodiesFolder + "/" + $0 }, bytes: bytes)
         try append { $0.exchanges.append(exchange) }
         observer?(exchange, started, Date().timeIntervalSince(started))
+        if let failure { throw failure }
     }
 
     /// Adds something read from the engine's host.
