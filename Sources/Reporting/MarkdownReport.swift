@@ -51,8 +51,11 @@ struct MarkdownReport: ReportSections {
         let head = ["## Logs", "", "Window: " + text(ReportFacts.logWindow(logs)) + "."]
         guard !logs.lines.isEmpty else { return head + ["", "No lines in the window."] }
         // A code block keeps the lines as they were, column for column, with no Markdown in them.
-        let lines = logs.lines.map { "\($0.time ?? "-")  \($0.stream)  \($0.text)" }
-        return head + [""] + MarkdownText.codeBlock(lines, language: "text")
+        let excerpt = ReportFacts.logExcerpt(logs, alertTime: report.alert?.time)
+        let lines = excerpt.lines.map { "\($0.time ?? "-")  \($0.stream)  \($0.text)" }
+        let before = excerpt.before > 0 ? ["", text(ReportFacts.moreLines(excerpt.before, "earlier")) + "."] : []
+        let after = excerpt.after > 0 ? ["", text(ReportFacts.moreLines(excerpt.after, "later")) + "."] : []
+        return head + before + [""] + MarkdownText.codeBlock(lines, language: "text") + after
     }
 
     func events() -> [String] {
@@ -65,8 +68,9 @@ struct MarkdownReport: ReportSections {
 
     func drift() -> [String] {
         if let unchecked = notChecked("Drift", isEmpty: report.drift.isEmpty) { return unchecked }
+        // Empty can also mean the changes could not be read (said under Limitations).
+        guard !report.drift.isEmpty else { return ["## Drift", "", "None listed."] }
         let head = ["## Drift", "", text(ReportFacts.driftSummary(report.drift)) + " in the writable layer."]
-        guard !report.drift.isEmpty else { return head }
         let (listed, omitted) = ReportFacts.listedDrift(report.drift)
         let rows = listed.map { [text($0.kind), tableCode($0.path), $0.executable == true ? "**yes**" : ""] }
         let more = omitted > 0 ? ["", "… and \(omitted) more changes (the JSON report lists all)."] : []
@@ -76,7 +80,7 @@ struct MarkdownReport: ReportSections {
     func processes() -> [String] {
         if let unchecked = notChecked("Processes", isEmpty: report.processes.isEmpty) { return unchecked }
         let head = ["## Processes", "", "Host pids, as the engine's `top` reports them."]
-        guard !report.processes.isEmpty else { return head + ["", "None reported."] }
+        guard !report.processes.isEmpty else { return head + ["", "None listed."] }
         let rows = report.processes.map { ["\($0.pid)", text($0.user ?? "-"), tableCode($0.command)] }
         return head + [""] + table(["PID", "User", "Command"], rows)
     }

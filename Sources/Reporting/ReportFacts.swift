@@ -167,6 +167,29 @@ enum ReportFacts {
         return executables == 0 ? changes : "\(changes), \(executables) executable\(executables == 1 ? "" : "s")"
     }
 
+    /// How many log lines a report for people shows: a screenful around the alert. The JSON
+    /// report (and an evidence bundle) keeps every line taken.
+    static let logExcerptLimit = 24
+
+    /// The log lines around the alert's time, or the last ones when there is no alert time, with
+    /// how many are left out before and after.
+    static func logExcerpt(_ logs: InvestigationReport.Logs, alertTime: String?) -> (
+        lines: ArraySlice<InvestigationReport.LogLine>, before: Int, after: Int
+    ) {
+        let lines = logs.lines
+        guard lines.count > logExcerptLimit else { return (lines[...], 0, 0) }
+        // RFC 3339 UTC times order as strings; where precisions differ the slip is within one
+        // second, which only moves the excerpt by a line or two.
+        let pivot = alertTime.flatMap { time in lines.firstIndex { ($0.time ?? "") >= time } } ?? lines.count
+        let start = min(max(0, pivot - logExcerptLimit / 2), lines.count - logExcerptLimit)
+        let end = start + logExcerptLimit
+        return (lines[start..<end], start, lines.count - end)
+    }
+
+    static func moreLines(_ count: Int, _ direction: String) -> String {
+        "… \(count) \(direction) line\(count == 1 ? "" : "s") (the JSON report has all)"
+    }
+
     static func logWindow(_ logs: InvestigationReport.Logs) -> String {
         let lines = logs.lines.count == 1 ? "1 line" : "\(logs.lines.count) lines"
         let window = "\(logs.since ?? "start") to \(logs.until ?? "now")"

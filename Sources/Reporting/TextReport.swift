@@ -56,7 +56,10 @@ struct TextReport: ReportSections {
         if let unchecked = notChecked("Logs", isEmpty: logs.lines.isEmpty) { return unchecked }
         let head = heading("Logs", note: ReportFacts.logWindow(logs))
         guard !logs.lines.isEmpty else { return [head, "  no lines in the window"] }
-        return [head] + grid(logs.lines.map { [$0.time ?? "-", $0.stream, $0.text] })
+        let excerpt = ReportFacts.logExcerpt(logs, alertTime: report.alert?.time)
+        let before = excerpt.before > 0 ? ["  " + styled(ReportFacts.moreLines(excerpt.before, "earlier"), .dim)] : []
+        let after = excerpt.after > 0 ? ["  " + styled(ReportFacts.moreLines(excerpt.after, "later"), .dim)] : []
+        return [head] + before + grid(excerpt.lines.map { [$0.time ?? "-", $0.stream, $0.text] }) + after
     }
 
     func events() -> [String] {
@@ -68,8 +71,10 @@ struct TextReport: ReportSections {
 
     func drift() -> [String] {
         if let unchecked = notChecked("Drift", isEmpty: report.drift.isEmpty) { return unchecked }
+        // Empty can also mean the changes could not be read (said under Limitations), so it is
+        // "none listed", never "no changes".
+        guard !report.drift.isEmpty else { return [heading("Drift"), "  none listed"] }
         let head = heading("Drift", note: ReportFacts.driftSummary(report.drift))
-        guard !report.drift.isEmpty else { return [head, "  none: the writable layer holds no changes"] }
         let (listed, omitted) = ReportFacts.listedDrift(report.drift)
         let rows = listed.map { [$0.kind, $0.path, $0.executable == true ? "executable" : ""] }
         let more = omitted > 0 ? ["  … and \(omitted) more changes (the JSON report lists all)"] : []
@@ -79,7 +84,7 @@ struct TextReport: ReportSections {
     func processes() -> [String] {
         if let unchecked = notChecked("Processes", isEmpty: report.processes.isEmpty) { return unchecked }
         let head = heading("Processes", note: "host pids, as the engine's top reports them")
-        guard !report.processes.isEmpty else { return [head, "  none reported"] }
+        guard !report.processes.isEmpty else { return [head, "  none listed"] }
         let rows = [["PID", "USER", "COMMAND"]] + report.processes.map { ["\($0.pid)", $0.user ?? "-", $0.command] }
         return [head] + grid(rows) { row, _ in row == 0 ? .dim : nil }
     }

@@ -90,6 +90,29 @@ import Reporting
         #expect(text.contains("    k8s.ns.name                             <NA>"))
     }
 
+    @Test func `a long log shows a screenful around the alert time and says what it left out`() throws {
+        var report = SampleReport.confirmed()
+        // One line a second from 15:31:00 to 15:32:39; the alert fired at 15:32:10.317…
+        report.logs.lines = (0..<100).map { second in
+            let time = String(format: "2026-04-06T15:%02d:%02d.000000000Z", 31 + second / 60, second % 60)
+            return .init(time: time, stream: "stdout", text: "tick \(second)")
+        }
+        let text = try plain.render(report, as: .text)
+        #expect(text.contains("Logs  2026-04-06T15:30:10Z to 2026-04-06T15:34:10Z, 100 lines\n  … 59 earlier lines (the JSON report has all)\n"))
+        #expect(text.contains("  2026-04-06T15:32:11.000000000Z  stdout  tick 71\n"))
+        #expect(text.contains("tick 59\n") && text.contains("tick 82\n"))
+        #expect(!text.contains("tick 58\n") && !text.contains("tick 83\n"))
+        #expect(text.contains("  … 17 later lines (the JSON report has all)\n"))
+        let markdown = try plain.render(report, as: .markdown)
+        #expect(markdown.contains("… 59 earlier lines (the JSON report has all).\n\n```text\n2026-04-06T15:31:59.000000000Z  stdout  tick 59\n"))
+
+        // Without an alert time, the latest lines, as `docker logs --tail` would show.
+        report.alert = nil
+        let tail = try plain.render(report, as: .text)
+        #expect(tail.contains("… 76 earlier lines") && tail.contains("tick 99\n") && !tail.contains("later line"))
+        #expect(try plain.render(report, as: .json).contains("tick 0"))
+    }
+
     @Test func `the events caveat fits the engine, and the tool's own reads are pointed out`() throws {
         var report = SampleReport.confirmed()
         let docker = try plain.render(report, as: .text)
