@@ -233,18 +233,23 @@ package struct Investigator: Sendable {
         var size: Int64 = 0
         var inFile = false
         var done = false
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         do {
             _ = try client.stream(
                 EngineClient.archiveRequest(reference, path: path), about: reference,
                 head: { head in
-                    stat = try head.header(PathStat.headerName).map { try PathStat(headerValue: $0) }
+                    stat = try head.header(PathStat.headerName).map {
+                        try PathStat(headerValue: $0, request: "the \(PathStat.headerName) header of \(path)")
+                    }
                     guard stat?.fileType == .regular else { throw NotARegularFile() }
                 }
             ) { chunk in
                 try reader.feed(chunk) { event in
                     switch event {
                     case .entry(let entry):
-                        inFile = !done && entry.isRegularFile
+                        // The engine names the member after the path's last component; any other
+                        // member (`../x`, `/etc/x`, a second file) is not the file asked for.
+                        inFile = !done && entry.isRegularFile && entry.name.isSafe && entry.name.components == [name]
                     case .content(let bytes) where inFile:
                         hasher.update(bufferPointer: bytes)
                         size += Int64(bytes.count)

@@ -12,8 +12,15 @@ extension EngineClient {
     }
 
     /// `GET /containers/{ref}/json`; `ref` is a name, full id or unique id prefix.
+    ///
+    /// A reference with a `/` inside, or `.`/`..`, names no container; it is not sent, because the
+    /// engine's router would clean the path and answer a redirect to another endpoint.
     package func inspectContainer(_ reference: String) throws -> (value: ContainerInspect, raw: Fetched) {
-        try decode(ContainerInspect.self, EngineRequest(.get, ["containers", reference, "json"]), about: reference)
+        let name = reference.hasPrefix("/") ? String(reference.dropFirst()) : reference
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw DockerEngineError.noSuchContainer(reference)
+        }
+        return try decode(ContainerInspect.self, EngineRequest(.get, ["containers", reference, "json"]), about: reference)
     }
 
     /// `GET /containers/{id}/changes`; the engine's `null` (no changes) is an empty list.

@@ -73,8 +73,9 @@ package struct EngineEvent: Codable, Sendable, Hashable {
     /// What Docker appended to the action after `": "`, e.g. the command of `exec_start: sh -c id`.
     package var actionDetail: String? {
         guard let action = self.action ?? status, let colon = action.firstIndex(of: ":") else { return nil }
-        let detail = action[action.index(after: colon)...].drop { $0 == " " }
-        return detail.isEmpty ? nil : String(detail)
+        // Docker joins the command's words with a trailing space: `exec_create: true `.
+        let detail = action[action.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        return detail.isEmpty ? nil : detail
     }
 
     /// The exec'd command line of Docker's `exec_create` / `exec_start` events; Podman's don't carry it.
