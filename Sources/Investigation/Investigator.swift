@@ -76,6 +76,11 @@ package struct Investigator: Sendable {
                 alert: alertFacts ?? AlertFacts(rule: ""), container: nil, executable: nil, hostLimitation: nil)
             report.claims = alertFacts == nil ? [] : decision.claims
             report.verdict = alertFacts == nil ? .inconclusive : decision.verdict
+            if let path = alertFacts?.exePath, !path.isEmpty {
+                // The alert still names the executable; nothing more of it can be learned.
+                report.executable = .init(
+                    path: path, change: .unknown, sha256: nil, size: nil, mode: nil, pid: nil, running: false, source: nil)
+            }
             report.limitations.append("container \(target) does not exist (any more): its configuration, files, processes and logs could not be checked")
             report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
             report.mitigations = NextSteps.steps(for: .init(
