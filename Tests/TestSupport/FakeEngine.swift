@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 
 #if canImport(Glibc)
@@ -21,6 +22,49 @@ package final class FakeEngine: @unchecked Sendable {
         case close
         /// Headers, then `bytes`, then silence.
         case stall(status: Int, headers: [String: String], bytes: Data)
+        /// Hands the connection to `script`, then closes it: for what no other case gives (a body that
+        /// trickles, a length that lies, bytes that are not HTTP at all).
+        case script(@Sendable (Connection) -> Void)
+
+        /// Headers, then `byte` once every `interval` seconds until the client gives up: a slowloris body.
+        package static func trickle(
+            status: Int = 200, headers: [String: String] = [:], byte: UInt8 = UInt8(ascii: "x"), every interval: Double
+        ) -> Reply {
+            .script { connection in
+                guard connection.writeHead(status: status, headers: headers) else { return }
+                while connection.write(Data([byte])) {
+                    Thread.sleep(forTimeInterval: interval)
+                }
+            }
+        }
+    }
+
+    /// One client connection, as a `.script` reply sees it.
+    package struct Connection: Sendable {
+        let descriptor: Int32
+        /// The request line being answered.
+        package let requestLine: String
+
+        /// Whether the request is a `HEAD` (its answer has no body).
+        package var isHead: Bool { requestLine.hasPrefix("HEAD ") }
+
+        /// Writes `data` as is; false once the client has gone.
+        @discardableResult
+        package func write(_ data: Data) -> Bool { FakeEngine.send(descriptor, data) }
+
+        /// Writes a status line and headers (no `Content-Length` is added).
+        @discardableResult
+        package func writeHead(status: Int, headers: [String: String]) -> Bool {
+            write(FakeEngine.headerBlock(status, headers))
+        }
+
+        /// Returns when the client closes its end (or `seconds` pass).
+        package func waitForClose(atMost seconds: Double = 60) {
+            var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while read(descriptor, &scratch, scratch.count) > 0 {}
+        }
     }
 
     package let socketPath: String
@@ -126,17 +170,28 @@ package final class FakeEngine: @unchecked Sendable {
                 _ = write(connection, bytes)
                 while read(connection, &chunk, chunk.count) > 0 {}
                 return
+            case .script(let script):
+                script(Connection(descriptor: connection, requestLine: line))
+                return
             }
         }
     }
 
     private func headerBlock(_ status: Int, _ headers: [String: String]) -> Data {
+        Self.headerBlock(status, headers)
+    }
+
+    private func write(_ connection: Int32, _ data: Data) -> Bool {
+        Self.send(connection, data)
+    }
+
+    private static func headerBlock(_ status: Int, _ headers: [String: String]) -> Data {
         var text = "HTTP/1.1 \(status) Fake\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
         return Data((text + "\r\n").utf8)
     }
 
-    private func write(_ connection: Int32, _ data: Data) -> Bool {
+    private static func send(_ connection: Int32, _ data: Data) -> Bool {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -158,4 +213,37 @@ extension [UInt8] {
         return nil
     }
     fileprivate var containsHeaderEnd: Bool { headerEnd != nil }
+}
+
+extension FakeEngine {
+    /// A fake engine that answers like the engine of a recording (`Fixtures/recordings/<name>`), exchange
+    /// for exchange, unless `override` has another answer for a request line. Requests the recording
+    /// lacks get a 404 naming them, as an engine would answer an unknown path.
+    ///
+    /// Serving a recording over a real socket puts every hostile variation of one real investigation
+    /// through the whole client: libcurl, the decoders, the investigation and the command line.
+    package static func replaying(
+        _ folder: URL, override: @escaping @Sendable (_ method: String, _ target: String) -> Reply? = { _, _ in nil }
+    ) throws -> FakeEngine {
+        let recording = try JSONDecoder().decode(
+            Recording.self, from: Data(contentsOf: folder.appendingPathComponent(Recording.indexName)))
+        var answers: [String: Reply] = [:]
+        for exchange in recording.exchanges where exchange.occurrence == 1 {
+            let body = try exchange.body.map { try Data(contentsOf: folder.appendingPathComponent($0)) } ?? Data()
+            answers[exchange.method + " " + exchange.target] = .respond(
+                status: exchange.status, headers: exchange.headers, body: body)
+        }
+        let recorded = answers
+        return try FakeEngine { line in
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2 else { return .close }
+            let method = String(parts[0])
+            let target = String(parts[1])
+            if let reply = override(method, target) { return reply }
+            return recorded[method + " " + target]
+                ?? .respond(
+                    status: 404, headers: ["Content-Type": "application/json"],
+                    body: Data(#"{"message":"page not found: \#(method) \#(target)"}"#.utf8))
+        }
+    }
 }
