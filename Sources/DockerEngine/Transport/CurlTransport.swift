@@ -19,7 +19,7 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
     package struct TransferLimits: Sendable, Hashable {
         /// Limit for connecting.
         package var connect: Double
-        /// Limit for a whole ordinary request; for a stream, the longest wait with no bytes received.
+        /// Limit for a whole ordinary request; for a stream, the longest stall (under `slowestStream` bytes a second).
         package var request: Double
 
         package init(connect: Double = 10, request: Double = 30) {
@@ -48,6 +48,9 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
     deinit {
         for handle in pool { curl_easy_cleanup(handle) }
     }
+
+    /// Bytes a second below which a stream counts as stalled once it stays that slow for the request limit.
+    package static let slowestStream = 1024
 
     /// `curl_global_init` once per process; later calls are no-ops by libcurl's contract.
     private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -113,8 +116,10 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         try set(handle, CURLOPT_USERAGENT, string: userAgent)
         try set(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(limits.connect))
         if request.isStream {
-            // Streams may legitimately run long; what must not happen is silence.
-            try set(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+            // Streams may legitimately run long; what must not happen is a stall. A byte now and then
+            // is a stall too (a slowloris body would otherwise hold the run forever): no engine
+            // streams a finished log or an archive slower than `slowestStream` bytes a second.
+            try set(handle, CURLOPT_LOW_SPEED_LIMIT, Self.slowestStream)
             try set(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(limits.request.rounded(.up))))
         } else {
             try set(handle, CURLOPT_TIMEOUT_MS, milliseconds(limits.request))
