@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage fuzz clean
 
 all: build
 
@@ -52,6 +52,10 @@ fixtures: build lab
 ## bench: investigation latency against the docker CLI and the curl floor, start-up, and the other benches.
 bench: deps lab-docker
 	@Benchmarks/bench.sh
+
+## fuzz: build the libFuzzer targets (Fuzz/Targets) and run each FUZZ_SECONDS (default 20; try 600).
+fuzz: deps-build
+	@Fuzz/run.sh
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh

@@ -1,0 +1,95 @@
+// Fuzz target: the Falco alert reader (`AlertReader.parseAlert`, `parseDocument`, `AlertStream`).
+//
+// Alerts come from whoever can make Falco (or something posing as falcosidekick) write a line, so
+// every byte sequence must end in an alert or a positioned error, never a trap. Beyond not crashing:
+// a document entry's byte range must slice the input (the CLI keeps exactly those bytes as the
+// bundle's `alert.json`) and read back as the same alert; output fields written back as JSON must
+// read back unchanged; and text made visible must hold no control character.
+
+@testable import FalcoAlerts
+import Foundation
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzAlertParser(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+
+    if let alert = try? AlertReader.parseAlert(bytes, source: "fuzz") {
+        checkVisible(alert)
+        checkFieldsRoundTrip(alert)
+    }
+
+    if let document = try? AlertReader.parseDocument(bytes, source: "fuzz") {
+        for entry in document.entries {
+            guard entry.byteRange.lowerBound >= 0, entry.byteRange.upperBound <= bytes.count else {
+                fatalError("entry byte range \(entry.byteRange) outside an input of \(bytes.count) bytes")
+            }
+            guard let again = try? AlertReader.parseAlert(bytes[entry.byteRange], source: "fuzz") else {
+                fatalError("the bytes of entry at line \(entry.line) do not read back as an alert")
+            }
+            guard again == entry.alert else { fatalError("entry at line \(entry.line) reads back differently") }
+        }
+        for bad in document.badLines { _ = bad.description }
+    }
+
+    readAsStream(bytes)
+    return 0
+}
+
+/// Every line of `bytes` through the bounded stream reader, with a tiny line limit so over-long lines
+/// and the buffer's refills are exercised on small inputs.
+private let streamFile = NSTemporaryDirectory() + "fuzz-alerts-\(getpid())"
+
+private func readAsStream(_ bytes: [UInt8]) {
+    defer { unlink(streamFile) }
+    guard FileManager.default.createFile(atPath: streamFile, contents: Data(bytes)),
+        let input = try? AlertInput.open(streamFile)
+    else { return }
+    let stream = AlertStream(input: input, mode: .complete, maximumLineLength: 64)
+    var lastLine = 0
+    while let item = try? stream.next() {
+        let line: Int
+        switch item {
+        case .alert(let alert, let number):
+            checkVisible(alert)
+            line = number
+        case .badLine(let error):
+            line = error.line ?? lastLine
+        }
+        guard line > lastLine else { fatalError("line numbers went from \(lastLine) to \(line)") }
+        lastLine = line
+    }
+}
+
+/// `VisibleText` must leave nothing a terminal would act on.
+private func checkVisible(_ alert: FalcoAlert) {
+    var texts = [alert.rule, alert.priorityName, alert.output ?? "", alert.hostname ?? ""]
+    for member in alert.outputFields {
+        texts.append(member.name)
+        texts.append(member.value.displayText)
+    }
+    for text in texts {
+        for visible in [VisibleText.terminal(text), VisibleText.markdown(text)] {
+            for scalar in visible.unicodeScalars {
+                switch scalar.value {
+                case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069:
+                    fatalError("VisibleText left U+\(String(scalar.value, radix: 16)) in \(visible.debugDescription)")
+                default:
+                    continue
+                }
+            }
+        }
+    }
+}
+
+/// Output fields written back as JSON must read back as the same fields, digit for digit.
+private func checkFieldsRoundTrip(_ alert: FalcoAlert) {
+    guard alert.format == .json, alert.hasOutputFields else { return }
+    let text = #"{"rule":"r","priority":"Warning","time":"2024-01-01T00:00:00Z","output_fields":"#
+        + alert.outputFields.jsonText() + "}"
+    guard let again = try? AlertReader.parseAlert(text, source: "round trip") else {
+        fatalError("output fields written as JSON do not read back: \(text)")
+    }
+    guard again.outputFields == alert.outputFields else {
+        fatalError("output fields changed in a JSON round trip: \(text)")
+    }
+}
