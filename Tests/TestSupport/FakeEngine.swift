@@ -247,3 +247,38 @@ extension FakeEngine {
         }
     }
 }
+
+extension FakeEngine {
+    /// A fake engine that passes every request on to the engine at `upstream` (one request per
+    /// connection, its answer relayed byte for byte) and keeps the request lines: what really reached
+    /// the engine's socket, whatever the tool itself believes it sent.
+    package static func forwarding(to upstream: String) throws -> FakeEngine {
+        try FakeEngine { line in
+            .script { connection in
+                let engine = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                guard engine >= 0 else { return }
+                defer { close(engine) }
+                var address = sockaddr_un()
+                address.sun_family = sa_family_t(AF_UNIX)
+                withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                    raw.copyBytes(from: Array(upstream.utf8.prefix(raw.count - 1)) + [0])
+                }
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(engine, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+                guard connected == 0 else { return }
+                // The request line as received; the headers the engine needs, and no keep-alive.
+                let request = line + "\r\nHost: docker\r\nUser-Agent: alert-inspect-test-proxy\r\nConnection: close\r\n\r\n"
+                guard FakeEngine.send(engine, Data(request.utf8)) else { return }
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = read(engine, &buffer, buffer.count)
+                    if count <= 0 { return }
+                    guard connection.write(Data(buffer[0..<count])) else { return }
+                }
+            }
+        }
+    }
+}

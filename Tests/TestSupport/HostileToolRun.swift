@@ -20,6 +20,18 @@ package struct ToolRun: Sendable, CustomStringConvertible {
     /// Peak resident memory in KiB (`/usr/bin/time`'s `%M`), when measured.
     package var maxResidentKiB: Int?
 
+    package init(
+        status: Int32, signal: Int32?, timedOut: Bool, stdout: Data, stderr: String, seconds: Double, maxResidentKiB: Int?
+    ) {
+        self.status = status
+        self.signal = signal
+        self.timedOut = timedOut
+        self.stdout = stdout
+        self.stderr = stderr
+        self.seconds = seconds
+        self.maxResidentKiB = maxResidentKiB
+    }
+
     /// Standard output as text (invalid UTF-8 shown as U+FFFD).
     package var output: String { String(decoding: stdout, as: UTF8.self) }
 
