@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage fuzz clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect fuzz clean
 
 all: build
 
@@ -59,6 +59,10 @@ fuzz: deps-build
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh
+
+## bench-collect: collect a large file and large logs beside curl fetching the same (FILE_MIB, LOG_MIB, RUNS).
+bench-collect: deps lab-docker
+	@Benchmarks/bench-collect.sh
 
 clean:
 	rm -rf .build

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerEngine
+import EvidenceBundle
 import FalcoAlerts
 import Foundation
 
@@ -34,6 +35,13 @@ enum ExitStatus {
             if error.isUnreachable { return engineUnreachable }
             if case .noSuchContainer = error { return noSuchContainer }
             return failure
+        case let error as EvidenceBundleError:
+            switch error {
+            case .bundleExists, .cannotCreate, .writeFailed: return cannotCreateOutput
+            case .notWritten(_, let cause): return code(for: cause)
+            case .notABundle, .cannotRead: return inputUnreadable
+            case .interrupted, .verificationFailed: return failure
+            }
         case let error as AlertParseError:
             return error.isUnreadable ? inputUnreadable : malformedAlert
         default:
