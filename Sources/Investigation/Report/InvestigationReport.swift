@@ -27,6 +27,33 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     /// What could not be checked, and why: said plainly rather than guessed.
     package var limitations: [String]
 
+    private enum CodingKeys: String, CodingKey {
+        case schema, generatedAt, tool, engine, alert, container, claims, verdict, executable, risks, logs, events
+        case mitigations, drift, processes, limitations
+    }
+
+    /// Written by hand only so that an absent alert, container or executable is `null`, not a missing
+    /// key: SPEC.md promises those keys to scripts.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(tool, forKey: .tool)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(alert, forKey: .alert)
+        try container.encode(self.container, forKey: .container)
+        try container.encode(claims, forKey: .claims)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(executable, forKey: .executable)
+        try container.encode(risks, forKey: .risks)
+        try container.encode(logs, forKey: .logs)
+        try container.encode(events, forKey: .events)
+        try container.encode(mitigations, forKey: .mitigations)
+        try container.encode(drift, forKey: .drift)
+        try container.encode(processes, forKey: .processes)
+        try container.encode(limitations, forKey: .limitations)
+    }
+
     package struct Tool: Sendable, Hashable, Codable {
         package var name: String
         package var version: String
