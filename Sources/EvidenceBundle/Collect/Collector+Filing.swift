@@ -58,7 +58,7 @@ extension Collector {
             try staging.link(recordedPath, as: name)
             journal.add(.init(
                 path: name, digest: digest, kind: spec.kind, producer: producer, acquiredAt: received,
-                detail: "the same file as \(recordedPath) (a hard link)", truncated: isCut))
+                detail: "the recorded answer under its SPEC name", truncated: isCut, sameFileAs: recordedPath))
         }
     }
 

@@ -77,10 +77,12 @@ package struct BundleManifest: Sendable, Hashable, Codable {
         package var detail: String?
         /// Set when a cap or a broken stream cut the file short.
         package var truncated: Bool?
+        /// Another path of the bundle that is the same file (a hard link): its bytes are stored once.
+        package var sameFileAs: String?
 
         package init(
             path: String, digest: FileDigest, kind: Kind, producer: String, acquiredAt: Date, detail: String? = nil,
-            truncated: Bool = false
+            truncated: Bool = false, sameFileAs: String? = nil
         ) {
             self.path = path
             self.sha256 = digest.sha256
@@ -90,6 +92,7 @@ package struct BundleManifest: Sendable, Hashable, Codable {
             self.acquiredAt = Timestamp.iso8601(acquiredAt)
             self.detail = detail
             self.truncated = truncated ? true : nil
+            self.sameFileAs = sameFileAs
         }
 
         package var digest: FileDigest { FileDigest(sha256: sha256, size: size) }

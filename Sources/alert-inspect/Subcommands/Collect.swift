@@ -86,7 +86,10 @@ extension AlertInspect {
                 }
                 progress?.clear()
                 Output.write(Self.summary(result))
-                if !result.containerFound { throw ExitCode(ExitStatus.noSuchContainer) }
+                if !result.containerFound {
+                    Diagnostics.warning("the container does not exist (any more): the bundle keeps what the engine could still tell")
+                    throw ExitCode(ExitStatus.noSuchContainer)
+                }
             } catch {
                 progress?.clear()
                 throw ExitStatus.report(error)
@@ -95,7 +98,8 @@ extension AlertInspect {
 
         static func summary(_ result: Collector.Result) -> String {
             let manifest = result.manifest
-            let bytes = manifest.files.reduce(Int64(0)) { $0 + $1.size }
+            // Hard-linked names (the SPEC names of recorded answers) take no space of their own.
+            let bytes = manifest.files.filter { $0.sameFileAs == nil }.reduce(Int64(0)) { $0 + $1.size }
             var lines = [
                 "\(result.bundle.path): \(manifest.files.count + 2) files, \(ByteCount(bytes)); verdict \(result.report.verdict.rawValue)"
             ]
