@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
+        // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
+        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
     ],
     targets: [
         // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
@@ -53,11 +56,21 @@ let package = Package(
             ]
         ),
 
+        // `watch`: alerts from a followed file, stdin or HTTP, filtered, merged, investigated with bounded
+        // concurrency into bundles, every accepted alert journaled and accounted for.
+        .target(
+            name: "AlertWatch",
+            dependencies: [
+                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
+            ]
+        ),
+
         // The command line: argument parsing and exit codes, nothing else.
         .executableTarget(
             name: "alert-inspect",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle",
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +89,7 @@ let package = Package(
             name: "EvidenceBundleTests",
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
         ),
+        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "TestSupport"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",

@@ -9,7 +9,7 @@ struct AlertInspect: AsyncParsableCommand {
         abstract: "Check a Falco alert against what the Docker engine shows, and keep the evidence.",
         discussion: ExitStatus.table,
         version: ToolVersion.current,
-        subcommands: [Inspect.self, Triage.self, Doctor.self, Collect.self, Verify.self],
+        subcommands: [Inspect.self, Triage.self, Doctor.self, Collect.self, Verify.self, Watch.self],
         defaultSubcommand: Inspect.self
     )
 }

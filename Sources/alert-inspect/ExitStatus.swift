@@ -1,3 +1,4 @@
+import AlertWatch
 import ArgumentParser
 import DockerEngine
 import EvidenceBundle
@@ -44,6 +45,14 @@ enum ExitStatus {
             }
         case let error as AlertParseError:
             return error.isUnreadable ? inputUnreadable : malformedAlert
+        case let error as WatchError:
+            switch error {
+            case .inputUnreadable: return inputUnreadable
+            case .outputUnusable: return cannotCreateOutput
+            case .journalUnusable(_, _, let isWrite): return isWrite ? cannotCreateOutput : inputUnreadable
+            case .badListenAddress: return usage
+            case .cannotListen: return failure
+            }
         default:
             return failure
         }
