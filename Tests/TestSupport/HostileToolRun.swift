@@ -95,59 +95,14 @@ package enum Tool {
         }
         if measureMemory { command = ["/usr/bin/time", "-f", "%M", "-o", timeFile.path] + command }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
         var processEnvironment = ProcessInfo.processInfo.environment
         // The tool must reach only the engine the test names.
         for name in ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "NO_COLOR"] {
             processEnvironment[name] = nil
         }
         processEnvironment.merge(environment) { _, new in new }
-        process.environment = processEnvironment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-
-        let collected = Collected()
-        let group = DispatchGroup()
-        for (pipe, isOut) in [(stdout, true), (stderr, false)] {
-            group.enter()
-            Thread {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                collected.set(data, isOut: isOut)
-                group.leave()
-            }.start()
-        }
-
-        let started = Date()
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try? stdin.fileHandleForWriting.close()
-
-        let finished = DispatchSemaphore(value: 0)
-        Thread {
-            process.waitUntilExit()
-            finished.signal()
-        }.start()
-        var timedOut = false
-        if finished.wait(timeout: .now() + timeLimit) == .timedOut {
-            timedOut = true
-            // Our own child (and the tool under `time`), by pid.
-            for pid in descendants(of: process.processIdentifier) + [process.processIdentifier] { kill(pid, SIGKILL) }
-            finished.wait()
-        }
-        group.wait()
-        let seconds = Date().timeIntervalSince(started)
-
-        var run = ToolRun(
-            status: process.terminationStatus,
-            signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
-            timedOut: timedOut, stdout: collected.stdout,
-            stderr: String(decoding: collected.stderr, as: UTF8.self), seconds: seconds, maxResidentKiB: nil)
+        let child = try ChildProcess(command, environment: processEnvironment, input: input)
+        var run = child.finish(within: timeLimit)
         if measureMemory, let text = try? String(contentsOf: timeFile, encoding: .utf8) {
             // `time` passes the exit status on; a signal it notes on a line before the number.
             let lines = text.split(separator: "\n")
@@ -157,6 +112,134 @@ package enum Tool {
             }
         }
         return run
+    }
+}
+
+/// A process started with `posix_spawn` and reaped with `waitpid`, its output collected as it comes.
+///
+/// Not Foundation's `Process`: on Linux its `waitUntilExit` spins a run loop at full speed and it
+/// can miss the exit of a child whose own children (a daemon it started) live on.
+package final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `status` and `output` are written by the waiter and reader threads under `lock`.
+    package let pid: pid_t
+    private let started = Date()
+    private let lock = NSLock()
+    private var status: Int32?
+    private var stdout = Data()
+    private var stderr = Data()
+    private var readersDone = false
+    private let exited = DispatchSemaphore(value: 0)
+    private let drained = DispatchSemaphore(value: 0)
+
+    /// Starts `command` (`command[0]` found on `PATH` when not a path).
+    package init(_ command: [String], environment: [String: String], input: Data? = nil) throws {
+        var output = [Int32](repeating: -1, count: 2)
+        var errors = [Int32](repeating: -1, count: 2)
+        var entry = [Int32](repeating: -1, count: 2)
+        guard pipe(&output) == 0, pipe(&errors) == 0, pipe(&entry) == 0 else { throw POSIXError(.EMFILE) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, entry[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        for descriptor in output + errors + entry { posix_spawn_file_actions_addclose(&actions, descriptor) }
+
+        let argv = command.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, command[0], &actions, nil, argv, envp)
+        for descriptor in [output[1], errors[1], entry[0]] { close(descriptor) }
+        guard spawned == 0 else {
+            for descriptor in [output[0], errors[0], entry[1]] { close(descriptor) }
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
+        }
+        self.pid = pid
+
+        let (out, err, inp) = (output[0], errors[0], entry[1])
+        Thread {
+            if let input { input.withUnsafeBytes { _ = write(inp, $0.baseAddress, $0.count) } }
+            close(inp)
+        }.start()
+        Thread { [self] in
+            var code: Int32 = 0
+            while waitpid(self.pid, &code, 0) < 0 {
+                guard errno == EINTR else {
+                    code = 255 << 8  // reaped by someone else: say "exit 255" rather than success
+                    break
+                }
+            }
+            lock.lock()
+            status = code
+            lock.unlock()
+            exited.signal()
+        }.start()
+        Thread { [self] in
+            drain(out, err)
+            drained.signal()
+        }.start()
+    }
+
+    /// Whether the process has not exited yet.
+    package var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return status == nil
+    }
+
+    /// Waits for the end, killing the process (and what it started) at `seconds`.
+    package func finish(within seconds: Double) -> ToolRun {
+        var timedOut = false
+        if exited.wait(timeout: .now() + seconds) == .timedOut {
+            timedOut = true
+            // Our own child and its descendants, by pid.
+            for pid in Self.descendants(of: pid) + [pid] { kill(pid, SIGKILL) }
+            exited.wait()
+        }
+        // A daemon the child left behind may hold its output open: stop reading soon after the exit.
+        if drained.wait(timeout: .now() + 5) == .timedOut {
+            lock.lock()
+            readersDone = true
+            lock.unlock()
+            drained.wait()
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        let code = status ?? 0
+        let signalled = code & 0x7F != 0 && code & 0x7F != 0x7F
+        return ToolRun(
+            status: signalled ? code & 0x7F : (code >> 8) & 0xFF, signal: signalled ? code & 0x7F : nil,
+            timedOut: timedOut, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self),
+            seconds: Date().timeIntervalSince(started), maxResidentKiB: nil)
+    }
+
+    /// Reads both pipes until both end (or `readersDone` is set), then closes them.
+    private func drain(_ out: Int32, _ err: Int32) {
+        var open = [out, err]
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while !open.isEmpty {
+            lock.lock()
+            let stop = readersDone
+            lock.unlock()
+            if stop { break }
+            var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard poll(&polled, nfds_t(polled.count), 100) >= 0 || errno == EINTR else { break }
+            for entry in polled where entry.revents != 0 {
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count <= 0 {
+                    open.removeAll { $0 == entry.fd }
+                    continue
+                }
+                lock.lock()
+                if entry.fd == out { stdout.append(contentsOf: buffer[0..<count]) } else { stderr.append(contentsOf: buffer[0..<count]) }
+                lock.unlock()
+            }
+        }
+        close(out)
+        close(err)
     }
 
     /// The processes below `pid`, deepest first.
@@ -172,18 +255,5 @@ package enum Tool {
         }
         func below(_ pid: Int32) -> [Int32] { (children[pid] ?? []).flatMap { below($0) + [$0] } }
         return below(pid)
-    }
-
-    private final class Collected: @unchecked Sendable {
-        // @unchecked: written by the two reader threads under `lock`, read after both finished.
-        private let lock = NSLock()
-        private(set) var stdout = Data()
-        private(set) var stderr = Data()
-
-        func set(_ data: Data, isOut: Bool) {
-            lock.lock()
-            defer { lock.unlock() }
-            if isOut { stdout = data } else { stderr = data }
-        }
     }
 }
