@@ -101,13 +101,13 @@ time_case() {
 }
 
 row() { # label json-file
-    jq -r --arg label "$1" '
+    jq -r --arg casename "$1" '
         (.results | map({key: .command, value: .}) | from_entries) as $r
         | def ms(x): (x * 1000 | . * 10 | round / 10);
         ["alert-inspect", "docker CLI", "curl floor"] as $names
         | ($r["alert-inspect"].median) as $ai
         | $names[] as $n
-        | "| \($label) | \($n) | \(ms($r[$n].median)) | \(ms($r[$n].min)) | \(ms($r[$n].max)) | \(if $n == "alert-inspect" then "1.00" else ($ai / $r[$n].median * 100 | round / 100 | tostring) + "x of it" end) |"' "$2"
+        | "| \($casename) | \($n) | \(ms($r[$n].median)) | \(ms($r[$n].min)) | \(ms($r[$n].max)) | \(if $n == "alert-inspect" then "1.00" else ($ai / $r[$n].median * 100 | round / 100 | tostring) + "x of it" end) |"' "$2"
 }
 
 classic_alert=$(jq -r '.docker.scenarios.dropped.alert' "$MANIFEST")
