@@ -100,7 +100,7 @@ extension AlertInspect {
             // A reader of stdout that goes away must not kill the run before the journal is flushed.
             signal(SIGPIPE, SIG_IGN)
             do {
-                try await checkEngine()
+                try checkEngine()
                 let filter = AlertFilter(
                     rules: rules.map(RulePattern.init), minimumPriority: minPriority.map(FalcoPriority.init(name:)),
                     flags: flags)
@@ -121,15 +121,22 @@ extension AlertInspect {
             }
         }
 
-        /// An engine that cannot be reached now is said once; the run goes on, and each investigation that
-        /// meets the outage fails with the reason (a watcher outlives engine restarts). A --host that cannot
-        /// name an engine at all is an error.
-        private func checkEngine() async throws {
-            let options = engine.connectionOptions()
-            do {
-                _ = try await BlockingWork.run { try EngineConnection.open(options) }
-            } catch let error as DockerEngineError where error.isUnreachable {
-                Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
+        /// A --host that cannot name an engine is an error now. An engine that does not answer is only said
+        /// (in the background, so the listener is up at once): a watcher outlives engine restarts, and each
+        /// investigation that meets an outage fails with the reason.
+        private func checkEngine() throws {
+            _ = try EndpointResolver().resolve(flag: engine.host)
+            var options = engine.connectionOptions()
+            options.timeout = min(options.timeout, 10)
+            // A thread of its own: the check blocks in libcurl, which must not hold a cooperative thread.
+            Thread.detachNewThread { [options] in
+                do {
+                    _ = try EngineConnection.open(options)
+                } catch let error as DockerEngineError where error.isUnreachable {
+                    Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
+                } catch {
+                    Diagnostics.warning("the engine: \(error)")
+                }
             }
         }
     }
