@@ -200,7 +200,9 @@ package struct Investigator: Sendable {
                 truncated = true
                 return
             }
-            lines.append(.init(time: line.time, stream: line.stream.rawValue, text: line.text))
+            lines.append(.init(
+                time: line.time, stream: line.stream.rawValue, text: line.text,
+                base64: line.isValidUTF8 ? nil : Data(line.bytes).base64EncodedString()))
         }
         _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
         do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }

@@ -151,7 +151,11 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     package struct LogLine: Sendable, Hashable, Codable {
         package var time: String?
         package var stream: String
+        /// The line as text; bytes that are not UTF-8 show as U+FFFD, and `base64` then has them all.
         package var text: String
+        /// The line's exact bytes, base64, only when they are not valid UTF-8 (container output
+        /// need not be), so the JSON report keeps what `text` cannot.
+        package var base64: String? = nil
     }
 
     package struct Event: Sendable, Hashable, Codable {
