@@ -3,9 +3,10 @@ import Testing
 import TestSupport
 
 /// The read-only promise (SPEC "Never": no request other than GET and HEAD), checked twice for
-/// every command that talks to an engine, against the lab's real engines: in what the tool recorded
-/// (`--record`, or the recording and collection log a bundle keeps), and on the wire, through a
-/// proxy socket in front of the engine that keeps every request line the engine really received.
+/// every command that talks to an engine (inspect, doctor, collect, watch), against the lab's real
+/// engines: in what the tool recorded (`--record`, or the recording and collection log a bundle
+/// keeps), and on the wire, through a proxy socket in front of the engine that keeps every request
+/// line the engine really received.
 @Suite(.lab, .serialized)
 struct ReadOnlyPromiseTests {
     static let dockerScenarios = ["dropped", "overwritten", "deleted", "false-claim", "memfd", "tty", "risky", "removed"]
@@ -118,6 +119,34 @@ struct ReadOnlyPromiseTests {
         }
         expectReadOnly(logged, "collect (collection.log)")
         #expect(logged.count == observed.wire.count, "every request on the wire is in collection.log:\n\(log)")
+    }
+
+    // MARK: - watch
+
+    @Test func `watch only reads, for every alert of the lab`() throws {
+        let engine = try Lab.require(.docker)
+        let manifest = try Lab.manifest.get()
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("bundles")
+        // Only the Docker engine's alerts: the proxy stands in front of that engine alone.
+        let alerts = try String(contentsOf: manifest.alertsURL, encoding: .utf8).split(separator: "\n")
+            .filter { line in engine.scenarios.values.contains { line.contains($0.shortId) } }
+            .joined(separator: "\n") + "\n"
+        let proxy = try FakeEngine.forwarding(to: engine.socket)
+        defer { proxy.stop() }
+        let run = try Tool.run(
+            ["watch", "--input", "-", "--out", out.path, "--host", "unix://" + proxy.socketPath], input: Data(alerts.utf8),
+            timeLimit: 600)
+        #expect(run.status == 0, "\(run)")
+        expectReadOnly(wireMethods(proxy.requests), "watch (on the wire)")
+        let bundles = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [])
+            .map { out.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("engine/recording/recording.json").path) }
+        #expect(!bundles.isEmpty, "no bundle in \(out.path): \(run)")
+        for bundle in bundles {
+            expectReadOnly(try recordedMethods(bundle.appendingPathComponent("engine/recording")), "watch (\(bundle.lastPathComponent))")
+        }
     }
 
     // MARK: - Commands that never reach an engine
