@@ -13,20 +13,24 @@ import TestSupport
 ///
 /// One test walks the engine through its faults in order, because each needs the state the one
 /// before left: killed mid-stream (no half bundle, a clear error), its stale socket (refused),
-/// started again (the next run works), its socket closed to a non-root user, its socket removed.
+/// started again (the next run works), stopped cleanly mid-stream (the same, then no socket at
+/// all), started again, its socket closed to a non-root user, its socket removed.
 /// The engine is stopped by `lab.sh down` (by its pid file) whatever happens.
 @Suite(.lab, .serialized)
 struct FaultTests {
     @Test(.timeLimit(.minutes(15)))
-    func `an engine killed mid-collect, restarted, closed to others and gone`() throws {
+    func `an engine killed and stopped mid-collect, restarted, closed to others and gone`() throws {
         let engine = try PrivateEngine()
         defer { engine.down() }
         let scratch = try Scratch()
         defer { scratch.remove() }
 
         let alert = try engine.bigScenario(alertInto: scratch.url)
-        try killedMidCollect(engine, alert: alert, scratch: scratch)
+        try stoppedMidCollect(engine, by: SIGKILL, alert: alert, scratch: scratch)
         try staleSocketIsRefused(engine, alert: alert)
+        try restartedEngineWorks(engine, alert: alert, scratch: scratch)
+        try stoppedMidCollect(engine, by: SIGTERM, alert: alert, scratch: scratch)
+        try cleanlyStoppedEngineIsMissing(engine, alert: alert)
         try restartedEngineWorks(engine, alert: alert, scratch: scratch)
         try socketClosedToNobody(engine, alert: alert, scratch: scratch)
         try socketRemoved(engine, alert: alert, scratch: scratch)
@@ -34,9 +38,9 @@ struct FaultTests {
 
     // MARK: - The faults
 
-    /// SIGKILL to dockerd while the archive and log streams of `collect` are running.
-    private func killedMidCollect(_ engine: PrivateEngine, alert: URL, scratch: Scratch) throws {
-        let bundle = scratch.url.appendingPathComponent("killed")
+    /// dockerd killed (SIGKILL) or stopped (SIGTERM) while the archive and log streams of `collect` run.
+    private func stoppedMidCollect(_ engine: PrivateEngine, by signal: Int32, alert: URL, scratch: Scratch) throws {
+        let bundle = scratch.url.appendingPathComponent("stopped-by-\(signal)")
         let collect = try ChildProcess(
             [Tool.binary.path, "collect", "--alert", alert.path, "--host", engine.host, "--timeout", "10", "--window", "30m",
              "--out", bundle.path],
@@ -53,16 +57,46 @@ struct FaultTests {
             collect.isRunning, "collect ended before the engine could be stopped (\(staged) bytes staged): \(collect.finish(within: 60))")
         let killed = try #require(engine.pid(), "no dockerd pid")
         engine.arguments = try engine.commandLine(of: killed)
-        kill(killed, SIGKILL)
+        kill(killed, signal)
         let run = collect.finish(within: 60)
         #expect(!run.timedOut, "collect hung after the engine died: \(run)")
         #expect(run.signal == nil, "collect crashed: \(run)")
+        engine.waitGone(killed)
+        if signal == SIGTERM, run.status == 0 {
+            // A clean stop lets the engine finish the answers in flight: then the bundle must be whole.
+            try expectWhole(bundle, run: run)
+            try FileManager.default.removeItem(at: bundle)
+            return
+        }
         #expect(run.status == 69, "\(run)")
         #expect(run.stderr.contains("no bundle") || run.stderr.contains("not written") || run.stderr.contains(bundle.path), "\(run.stderr)")
         #expect(run.stderr.contains(engine.host), "the message should name the engine: \(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: bundle.path), "a half bundle was left at \(bundle.path)")
         #expect(scratch.listing() == [alert.lastPathComponent], "leftovers: \(scratch.listing())")
-        engine.waitGone(killed)
+    }
+
+    /// A bundle that verifies and holds all of `/tmp/big` (256 MiB) and its hash in the report.
+    private func expectWhole(_ bundle: URL, run: ToolRun) throws {
+        let verify = try Tool.run(["verify", bundle.path], timeLimit: 300)
+        #expect(verify.status == 0, "\(verify)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: bundle.appendingPathComponent("report.json")))
+        let executable = (report as? [String: Any])?["executable"] as? [String: Any]
+        #expect((executable?["size"] as? Int) == 256 << 20, "\(String(describing: executable))")
+        #expect(executable?["sha256"] is String, "\(String(describing: executable))")
+        let files = bundle.appendingPathComponent("files")
+        let sizes = try FileManager.default.contentsOfDirectory(atPath: files.path).compactMap {
+            try FileManager.default.attributesOfItem(atPath: files.appendingPathComponent($0).path)[.size] as? Int
+        }
+        #expect(sizes.contains(256 << 20), "no whole copy of /tmp/big among \(sizes): \(run)")
+    }
+
+    /// An engine stopped cleanly takes its socket with it: there is no engine at that path.
+    private func cleanlyStoppedEngineIsMissing(_ engine: PrivateEngine, alert: URL) throws {
+        if let pid = engine.pid() { engine.waitGone(pid) }
+        #expect(!FileManager.default.fileExists(atPath: engine.socket), "dockerd stopped with SIGTERM removes its socket")
+        let run = try Tool.run(["inspect", "--alert", alert.path, "--host", engine.host, "--timeout", "5"], timeLimit: 60)
+        #expect(run.status == 69, "\(run)")
+        #expect(run.stderr.contains("no engine socket at \(engine.socket)"), "\(run.stderr)")
     }
 
     /// The killed engine left its socket file behind: nobody listens there.
