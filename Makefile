@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect fuzz clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz clean
 
 all: build
 
@@ -63,6 +63,10 @@ bench-triage: deps
 ## bench-collect: collect a large file and large logs beside curl fetching the same (FILE_MIB, LOG_MIB, RUNS).
 bench-collect: deps lab-docker
 	@Benchmarks/bench-collect.sh
+
+## bench-watch: watch --input - on a large duplicate-heavy stream: alerts/s accepted and decided, peak RSS (LINES, RUNS).
+bench-watch: deps lab-docker
+	@Benchmarks/bench-watch.sh
 
 clean:
 	rm -rf .build

@@ -72,12 +72,23 @@ struct DeduperTests {
         #expect(deduper.count == 0)
     }
 
-    @Test func `a later alert time closes old windows even when the clock has not moved`() {
+    @Test func `a later alert time closes old windows before the clock does`() {
+        var deduper = Deduper(window: 600)
+        // A replayed stream: alert times an hour old, all arriving now.
+        let now = start.addingTimeInterval(3600)
+        deduper.open(1, for: key, time: time(0), arrival: now)
+        let other = DedupeKey(containerID: "ffffffffffff", rule: key.rule, exePath: key.exePath)
+        _ = deduper.group(for: other, time: time(900), arrival: now)
+        #expect(deduper.closeExpired(now: now, mayClose: { _ in true }) == [1])
+    }
+
+    @Test func `an alert time ahead of the clock does not close every window`() {
         var deduper = Deduper(window: 600)
         deduper.open(1, for: key, time: time(0), arrival: start)
         let other = DedupeKey(containerID: "ffffffffffff", rule: key.rule, exePath: key.exePath)
-        _ = deduper.group(for: other, time: time(900), arrival: start)
-        #expect(deduper.closeExpired(now: start, mayClose: { _ in true }) == [1])
+        _ = deduper.group(for: other, time: time(86_400 * 365), arrival: start.addingTimeInterval(1))
+        #expect(deduper.closeExpired(now: start.addingTimeInterval(1), mayClose: { _ in true }) == [])
+        #expect(deduper.group(for: key, time: time(2), arrival: start.addingTimeInterval(2))?.id == 1)
     }
 
     @Test func `removing a failed group lets the next repeat investigate again`() {

@@ -49,7 +49,12 @@ package struct Deduper: Sendable {
 
     /// The open group `key` belongs to at `time`/`arrival`, if any.
     package mutating func group(for key: DedupeKey, time: AlertTime?, arrival: Date) -> Group? {
-        if let time, latestTime.map({ $0.isBefore(time) }) ?? true { latestTime = time }
+        if let time {
+            // A time ahead of the clock (a forged or skewed alert) must not close every window at once.
+            let now = AlertTime(nanosecondsSinceEpoch: Int64((arrival.timeIntervalSince1970 * 1e9).rounded()))
+            let seen = now.isBefore(time) ? now : time
+            if latestTime.map({ $0.isBefore(seen) }) ?? true { latestTime = seen }
+        }
         guard window > 0, let group = groups[key] else { return nil }
         return isWithin(group, time: time, arrival: arrival) ? group : nil
     }

@@ -72,14 +72,10 @@ package final class Journal {
 
     // MARK: - Records
 
+    /// Keys sorted: `alert`, `entry`, `raw` (or `rawBase64`), `receivedAt`, `record`.
     static func accepted(entry: Int, identity: AlertIdentity, raw: [UInt8], receivedAt: Date) -> String {
-        RecordText.line(
-            [
-                FieldMember(name: "alert", value: identity.json),
-                FieldMember(name: "entry", value: RecordText.number(entry)),
-                FieldMember(name: "receivedAt", value: .string(RecordText.timestamp(receivedAt))),
-                FieldMember(name: "record", value: .string("accepted")),
-            ] + RecordText.rawMembers(raw))
+        "{\"alert\":\(identity.json.jsonText()),\"entry\":\(entry)," + RecordText.rawMember(raw)
+            + ",\"receivedAt\":\"\(RecordText.timestamp(receivedAt))\",\"record\":\"accepted\"}\n"
     }
 
     static func outcome(entry: Int, action: Outcome.Action, bundle: String?, verdict: String?, error: String?)

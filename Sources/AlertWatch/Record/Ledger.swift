@@ -83,7 +83,7 @@ package final class Ledger: @unchecked Sendable {
     ///   - limit: how many entries may wait before ``waitForRoom()`` makes producers wait.
     ///   - warn: told once of each kind of write failure (stdout gone, journal or a merged file not writable).
     package init(
-        output: Int32, journal: Journal?, limit: Int = 4096, warn: @escaping @Sendable (String) -> Void
+        output: Int32, journal: Journal?, limit: Int = 1024, warn: @escaping @Sendable (String) -> Void
     ) {
         self.limit = max(1, limit)
         writer = LedgerWriter(output: output, journal: journal, warn: warn)

@@ -51,7 +51,9 @@ final class LedgerWriter: @unchecked Sendable {
         for entry in batch {
             switch entry {
             case .accepted(let entry, let identity, let raw, let receivedAt):
-                appendJournal(Journal.accepted(entry: entry, identity: identity, raw: raw, receivedAt: receivedAt))
+                if journal != nil {
+                    appendJournal(Journal.accepted(entry: entry, identity: identity, raw: raw, receivedAt: receivedAt))
+                }
             case .outcome(let outcome, let entry, let isFinal):
                 record(outcome, entry: entry, isFinal: isFinal)
             case .merged(let path, let record, let outcome):
@@ -89,7 +91,7 @@ final class LedgerWriter: @unchecked Sendable {
         line: String, action: Outcome.Action, entry: Int?, isFinal: Bool, bundle: String?, verdict: String?,
         error: String?
     ) {
-        if let entry {
+        if let entry, journal != nil {
             if isFinal {
                 appendJournal(
                     Journal.outcome(entry: entry, action: action, bundle: bundle, verdict: verdict, error: error))

@@ -17,12 +17,28 @@ package enum RecordText {
         return AlertTime(nanosecondsSinceEpoch: Int64(nanoseconds)).iso8601
     }
 
-    /// The members that carry an alert's bytes exactly.
-    static func rawMembers(_ raw: [UInt8]) -> [FieldMember] {
-        if let text = String(validating: raw, as: UTF8.self) {
-            return [FieldMember(name: "raw", value: .string(text))]
+    /// The member that carries an alert's bytes exactly, written: `"raw":"…"` (JSON-escaped text) when they are
+    /// UTF-8, else `"rawBase64":"…"`. Both names sort between `entry` and `receivedAt`.
+    static func rawMember(_ raw: [UInt8]) -> String {
+        if let quoted = quotedPrintableASCII(raw) { return "\"raw\":" + quoted }
+        if let text = String(validating: raw, as: UTF8.self) { return "\"raw\":" + JSONText.quoted(text) }
+        return "\"rawBase64\":\"" + Data(raw).base64EncodedString() + "\""
+    }
+
+    /// `bytes` as a JSON string when they are all printable ASCII, the usual case for an alert: only `"` and `\`
+    /// need escaping, so a byte loop does what ``JSONText`` does scalar by scalar (a burst writes thousands).
+    /// `nil` for anything else.
+    static func quotedPrintableASCII(_ bytes: [UInt8]) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8 + 2)
+        out.append(0x22)
+        for byte in bytes {
+            guard byte >= 0x20, byte < 0x7F else { return nil }
+            if byte == 0x22 || byte == 0x5C { out.append(0x5C) }
+            out.append(byte)
         }
-        return [FieldMember(name: "rawBase64", value: .string(Data(raw).base64EncodedString()))]
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The bytes back from `raw` or `rawBase64`.
@@ -61,15 +77,11 @@ package struct MergedRecord: Sendable, Hashable {
     package var raw: [UInt8]
     package var receivedAt: Date
 
+    /// The record as one line, keys sorted (`alert`, `entry`, `mergedInto`, `raw`, `receivedAt`, `sha256`).
     package var line: String {
-        RecordText.line(
-            [
-                FieldMember(name: "alert", value: identity.json),
-                FieldMember(name: "entry", value: RecordText.number(entry)),
-                FieldMember(name: "mergedInto", value: .string(mergedInto)),
-                FieldMember(name: "receivedAt", value: .string(RecordText.timestamp(receivedAt))),
-                FieldMember(name: "sha256", value: .string(RecordText.sha256(raw))),
-            ] + RecordText.rawMembers(raw))
+        "{\"alert\":\(identity.json.jsonText()),\"entry\":\(entry),\"mergedInto\":\(JSONText.quoted(mergedInto)),"
+            + RecordText.rawMember(raw)
+            + ",\"receivedAt\":\"\(RecordText.timestamp(receivedAt))\",\"sha256\":\"\(RecordText.sha256(raw))\"}\n"
     }
 
     /// The closing line of a merged-alerts file.

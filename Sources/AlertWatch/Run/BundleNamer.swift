@@ -32,6 +32,11 @@ package struct BundleNamer: Sendable {
         return folder.appendingPathComponent(name)
     }
 
+    /// Forgets a name claimed earlier: its bundle is on disk now (so it stays taken), or was never made.
+    package mutating func release(_ bundle: URL) {
+        reserved.remove(bundle.lastPathComponent)
+    }
+
     /// `<bundle>.merged.jsonl`: the merged alerts, beside the bundle.
     package static func mergedFile(for bundle: URL) -> String {
         bundle.path + mergedSuffix

@@ -338,11 +338,12 @@ package actor Watcher {
     private func close(_ id: Int) {
         guard let group = groups.removeValue(forKey: id) else { return }
         deduper.remove(id, for: group.key)
+        namer.release(group.destination)
         if group.merged > 0 { ledger.add(.seal(path: BundleNamer.mergedFile(for: group.destination))) }
     }
 
     private func forget(_ id: Int, key: DedupeKey) {
-        groups[id] = nil
+        if let group = groups.removeValue(forKey: id) { namer.release(group.destination) }
         deduper.remove(id, for: key)
     }
 
