@@ -377,7 +377,8 @@ package struct Investigator: Sendable {
             evidence.processes = processes.filter(\.isMemfd)
         } else {
             evidence.existsInContainer = file.map { $0.stat != nil }
-            evidence.size = file?.stat?.size
+            // The bytes hashed, when they were; the engine's stat is only a claim about them.
+            evidence.size = file?.size ?? file?.stat?.size
             evidence.mode = file?.stat?.mode.lsString
             if let sha = file?.sha256 {
                 evidence.sha256 = sha
