@@ -39,13 +39,16 @@ import TestSupport
         try run.json()["limitations"] as? [String] ?? []
     }
 
-    /// The archive answer's headers as recorded: the stat header of the real `/tmp/payload` among them.
-    private static let tarHeaders: [String: String] = {
+    /// The recorded archive answer: the real `/tmp/payload`.
+    private static let archive: Recording.Exchange? = {
         let recorded = try? JSONDecoder().decode(
             Recording.self, from: Data(contentsOf: recording.appendingPathComponent(Recording.indexName)))
-        let archive = recorded?.exchanges.first { $0.method == "GET" && $0.target.contains("/archive?") }
-        return archive?.headers ?? [:]
+        return recorded?.exchanges.first { $0.method == "GET" && $0.target.contains("/archive?") }
     }()
+
+    /// The archive answer's headers as recorded: the stat header of the real `/tmp/payload` among them.
+    private static var tarHeaders: [String: String] { archive?.headers ?? [:] }
+    private static var archiveBody: String? { archive?.body }
 
     @Test func `the recorded engine served as is gives a clean report`() throws {
         let (run, requests) = try inspect { _, _ in nil }
@@ -214,22 +217,45 @@ import TestSupport
         #expect(!run.stdout.contains(0x1B) && !run.stdout.contains(0x07))
     }
 
+    @Test func `a stat header claiming 10 GiB does not become the size of the file that was hashed`() throws {
+        let stat = try #require(Self.tarHeaders[PathStat.headerName.lowercased()])
+        let decoded = try PathStat(headerValue: stat)
+        var claim = decoded
+        claim.size = 10 << 30
+        let lying = try JSONEncoder().encode(claim).base64EncodedString()
+        let body = try Data(contentsOf: Self.recording.appendingPathComponent(
+            try #require(Self.archiveBody)))
+        let (run, _) = try inspect { _, target in
+            guard target.contains("/archive?") else { return nil }
+            var headers = Self.tarHeaders
+            headers[PathStat.headerName.lowercased()] = lying
+            return .respond(status: 200, headers: headers, body: body)
+        }
+        #expect(run.status == 0, "\(run)")
+        let executable = try #require(run.json()["executable"] as? [String: Any])
+        #expect(executable["size"] as? Int == Int(decoded.size), "\(executable)")
+        #expect(executable["sha256"] is String)
+    }
+
     @Test func `a tar of escaping names and outside links gives no hash of the wrong file and writes nothing`() throws {
         let archive = try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-escapes")).dropFirst()
-        let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-cwd-" + UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: cwd) }
-        let before = Set(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path))
-        let (run, _) = try inspect { method, target in
+        // The tool runs in an empty folder, with HOME and TMPDIR there too: it must stay empty.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-cwd-" + UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let engine = try FakeEngine.replaying(Self.recording) { _, target in
             target.contains("/archive?") ? .respond(status: 200, headers: Self.tarHeaders, body: archive) : nil
         }
+        defer { engine.stop() }
+        let run = try Tool.run(
+            ["inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath, "--timeout", "1", "--format", "json"],
+            environment: ["HOME": folder.path, "TMPDIR": folder.path], timeLimit: 60, directory: folder)
         #expect(run.status == 0, "\(run)")
         // The archive of /tmp/payload holds no member named payload: no digest may come from it.
         let executable = try run.json()["executable"] as? [String: Any]
         #expect(executable?["source"] as? String != "GET /containers/0a8f2c69d33f/archive", "\(String(describing: executable))")
-        let after = Set(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path))
-        #expect(after.subtracting(before).allSatisfy { $0.hasPrefix("fake-engine-") || $0.hasPrefix("tool-run-") })
-        #expect(try FileManager.default.contentsOfDirectory(atPath: cwd.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "/etc/cron.d/x"))
     }
 
     @Test func `an archive member claiming 10 GiB is cut short in bounded memory and time`() throws {

@@ -78,9 +78,11 @@ package enum Tool {
     ///   - measureMemory: run it under `/usr/bin/time` to learn its peak resident memory.
     ///   - user: run it as this user (e.g. `nobody`) through `setpriv`, with no supplementary groups.
     ///   - binary: another copy of the tool (e.g. one a non-root user can reach).
+    ///   - directory: the working directory (default: the test's own).
     package static func run(
         _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], timeLimit: Double = 120,
-        measureMemory: Bool = false, user: (name: String, group: String)? = nil, binary: URL? = nil
+        measureMemory: Bool = false, user: (name: String, group: String)? = nil, binary: URL? = nil,
+        directory: URL? = nil
     ) throws -> ToolRun {
         let tool = binary ?? Self.binary
         guard FileManager.default.isExecutableFile(atPath: tool.path) else { throw ToolRunError.notBuilt(tool.path) }
@@ -94,6 +96,7 @@ package enum Tool {
             command = ["/usr/bin/setpriv", "--reuid=\(user.name)", "--regid=\(user.group)", "--clear-groups"] + command
         }
         if measureMemory { command = ["/usr/bin/time", "-f", "%M", "-o", timeFile.path] + command }
+        if let directory { command = ["/bin/sh", "-c", #"cd "$0" && exec "$@""#, directory.path] + command }
 
         var processEnvironment = ProcessInfo.processInfo.environment
         // The tool must reach only the engine the test names.
