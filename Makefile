@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
 
 all: build
 
@@ -56,6 +56,11 @@ bench: deps lab-docker
 ## fuzz: build the libFuzzer targets (Fuzz/Targets) and run each FUZZ_SECONDS (default 20; try 600).
 fuzz: deps-build
 	@Fuzz/run.sh
+
+## faults: only the hostile-engine, fault (a private dockerd, started and stopped by the test) and read-only tests.
+faults: deps lab
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests'
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh
