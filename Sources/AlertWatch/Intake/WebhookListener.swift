@@ -77,9 +77,10 @@ package final class WebhookListener: Sendable {
         self.address = address
     }
 
-    /// Stops listening; requests being answered get a few seconds to finish.
+    /// Stops listening; a request being answered gets half a second to finish. By the time the run stops the
+    /// listener, every request's alert has been taken, so only its response is left to send.
     package func stop() async {
-        await server.stop(timeout: 3)
+        await server.stop(timeout: 0.5)
         await running.value
     }
 

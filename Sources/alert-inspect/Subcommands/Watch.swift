@@ -100,7 +100,8 @@ extension AlertInspect {
             // A reader of stdout that goes away must not kill the run before the journal is flushed.
             signal(SIGPIPE, SIG_IGN)
             do {
-                try checkEngine()
+                let check = try checkEngine()
+                defer { check.finish() }
                 let filter = AlertFilter(
                     rules: rules.map(RulePattern.init), minimumPriority: minPriority.map(FalcoPriority.init(name:)),
                     flags: flags)
@@ -121,24 +122,45 @@ extension AlertInspect {
             }
         }
 
-        /// A --host that cannot name an engine is an error now. An engine that does not answer is only said
-        /// (in the background, so the listener is up at once): a watcher outlives engine restarts, and each
-        /// investigation that meets an outage fails with the reason.
-        private func checkEngine() throws {
+        /// A --host that cannot name an engine is an error now; whether it answers is checked beside the run.
+        private func checkEngine() throws -> EngineCheck {
             _ = try EndpointResolver().resolve(flag: engine.host)
-            var options = engine.connectionOptions()
-            options.timeout = min(options.timeout, 10)
-            // A thread of its own: the check blocks in libcurl, which must not hold a cooperative thread.
-            Thread.detachNewThread { [options] in
-                do {
-                    _ = try EngineConnection.open(options)
-                } catch let error as DockerEngineError where error.isUnreachable {
-                    Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
-                } catch {
-                    Diagnostics.warning("the engine: \(error)")
-                }
-            }
+            return EngineCheck(engine.connectionOptions())
         }
+    }
+}
+
+/// Asks the engine once, on a thread of its own (libcurl blocks, and the listener must be up at once): one that
+/// does not answer is only said, since a watcher outlives engine restarts and each investigation that meets an
+/// outage fails with the reason. ``finish()`` ends it before the process does: libcurl must not be mid-call
+/// while the process exits.
+final class EngineCheck: @unchecked Sendable {
+    // @unchecked: set once in `init`; the flag and the semaphore are thread-safe.
+    private let cancellation = CancellationFlag()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ engine: EngineConnection.Options) {
+        var options = engine
+        options.timeout = min(options.timeout, 10)
+        options.isCancelled = { [cancellation] in cancellation.isCancelled }
+        Thread.detachNewThread { [options, done] in
+            do {
+                _ = try EngineConnection.open(options)
+            } catch let error as DockerEngineError where error.isUnreachable {
+                Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
+            } catch DockerEngineError.cancelled {
+                // The run ended first.
+            } catch {
+                Diagnostics.warning("the engine: \(error)")
+            }
+            done.signal()
+        }
+    }
+
+    /// Stops the check (libcurl sees it within a second) and waits for it, at most a few seconds.
+    func finish() {
+        cancellation.cancel()
+        _ = done.wait(timeout: .now() + 3)
     }
 }
 
