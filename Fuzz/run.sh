@@ -38,9 +38,11 @@ done
 
 # --- Build ----------------------------------------------------------------------------------
 
+# One -sanitize flag with both: swiftc keeps only the last of several (SwiftPM's `--sanitize fuzzer
+# --sanitize address` would leave the modules without coverage instrumentation, fuzzing blind).
 build_module() {
     log "building $1 with -sanitize=fuzzer,address"
-    "$SWIFT" build --scratch-path "$SCRATCH" --sanitize fuzzer --sanitize address --target "$1" >&2
+    "$SWIFT" build --scratch-path "$SCRATCH" --target "$1" -Xswiftc -sanitize=fuzzer,address >&2
 }
 build_module FalcoAlerts
 build_module DockerEngine
@@ -67,6 +69,14 @@ objects_for() {
 }
 
 mkdir -p "$SCRATCH/fuzzers"
+# Coverage must reach the code under test, not only the target file.
+for module in FalcoAlerts DockerEngine; do
+    object=$(find "$BIN/$module.build" -name '*.o' | sort | head -1)
+    sections=$(objdump -h "$object")
+    [[ $sections == *__sancov_pcs* ]] ||
+        { log "$object has no coverage instrumentation: libFuzzer would fuzz blind"; exit 1; }
+done
+
 for target in "${TARGETS[@]}"; do
     module=$(module_of "$target")
     log "linking $target"
