@@ -272,6 +272,17 @@ struct WatcherTests {
         #expect(try JSONDecoder().decode(AlertIdentity.self, from: Data(head.identity.utf8)) == identity)
     }
 
+    @Test(arguments: [0, 951_782_400, 1_709_164_799, 1_764_415_453, 4_102_444_800, 9_000_000_000])
+    func `arrival times are written as Falco writes time`(seconds: Int64) {
+        for nanoseconds: Int64 in [0, 1, 352_372_868, 999_999_999] {
+            let value = seconds * 1_000_000_000 + nanoseconds
+            let date = Date(timeIntervalSince1970: Double(value) / 1e9)
+            // A Date holds about a tenth of a microsecond: compare with what it holds.
+            let held = Int64((date.timeIntervalSince1970 * 1e9).rounded())
+            #expect(RecordText.timestamp(date) == AlertTime(nanosecondsSinceEpoch: held).iso8601)
+        }
+    }
+
     @Test(arguments: [
         ("127.0.0.1:2801", "127.0.0.1", UInt16(2801)), ("localhost:0", "127.0.0.1", 0), ("[::1]:8080", "::1", 8080),
         ("0.0.0.0:2801", "0.0.0.0", 2801),

@@ -104,9 +104,18 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     private func merge(_ record: MergedRecord, into path: String, outcome: Outcome?) {
+        // The identity's JSON is written twice, in the record and in the outcome line: make it once.
+        let identity = record.identity.json.jsonText()
         do {
-            try append(Array(record.line.utf8), to: path)
-            if let outcome { self.record(outcome, entry: record.entry, isFinal: true) }
+            try append(Array(record.line(identity: identity).utf8), to: path)
+            if let outcome {
+                let line = Outcome.line(
+                    identity: identity, action: outcome.action, bundle: outcome.bundle, verdict: outcome.verdict,
+                    error: outcome.error)
+                self.record(
+                    line: line, action: outcome.action, entry: record.entry, isFinal: true, bundle: outcome.bundle,
+                    verdict: outcome.verdict, error: outcome.error)
+            }
         } catch {
             let failed = Outcome(
                 alert: record.identity, action: .failed, bundle: outcome?.bundle,
