@@ -1,4 +1,5 @@
 import Crypto
+import DockerEngine
 import FalcoAlerts
 import Foundation
 import Investigation
@@ -11,54 +12,11 @@ import Investigation
 /// `rawBase64`.
 package enum RecordText {
     /// `2026-11-29T11:24:13.352372868Z`: arrival times in the same form as Falco's `time` (UTC, nine digits).
-    ///
-    /// Written digit by digit from the civil date (Howard Hinnant's `civil_from_days`): every merged alert
-    /// carries one, and going through `gmtime_r` and `String` padding cost more than the rest of its record.
     package static func timestamp(_ date: Date) -> String {
         let total = (date.timeIntervalSince1970 * 1e9).rounded()
         // Arrival times are now; anything before 1970 or past 2262 is a broken clock, shown as the epoch.
         guard total >= 0, total < 9.2e18 else { return "1970-01-01T00:00:00.000000000Z" }
-        let nanoseconds = Int64(total)
-        let seconds = nanoseconds / 1_000_000_000
-        let days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        let shifted = days + 719_468
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(30)
-        func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        digits(year, 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3_600, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2)
-        bytes.append(UInt8(ascii: "."))
-        digits(nanoseconds % 1_000_000_000, 9)
-        bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
+        return EngineTime(unixNanoseconds: Int64(total)).description
     }
 
     /// The member that carries an alert's bytes exactly, written: `"raw":"…"` (JSON-escaped text) when they are
