@@ -52,10 +52,12 @@ struct MarkdownReport: ReportSections {
         guard !logs.lines.isEmpty else { return head + ["", "No lines in the window."] }
         // A code block keeps the lines as they were, column for column, with no Markdown in them.
         let excerpt = ReportFacts.logExcerpt(logs, alertTime: report.alert?.time)
-        let lines = excerpt.lines.map { "\($0.time ?? "-")  \($0.stream)  \($0.text)" }
+        let lines = excerpt.lines.map {
+            TerminalText.escaped("\($0.time ?? "-")  \($0.stream)  ") + ReportFacts.visibleLogText($0)
+        }
         let before = excerpt.before > 0 ? ["", text(ReportFacts.moreLines(excerpt.before, "earlier")) + "."] : []
         let after = excerpt.after > 0 ? ["", text(ReportFacts.moreLines(excerpt.after, "later")) + "."] : []
-        return head + before + [""] + MarkdownText.codeBlock(lines, language: "text") + after
+        return head + before + [""] + MarkdownText.codeBlock(lines, language: "text", isVisible: true) + after
     }
 
     func events() -> [String] {

@@ -53,11 +53,12 @@ package enum MarkdownText {
         return codeSpan(text).replacingOccurrences(of: "|", with: #"\|"#)
     }
 
-    /// Returns a fenced code block holding `lines`, controls made visible on each line.
+    /// Returns a fenced code block holding `lines`, controls made visible on each line (unless
+    /// `isVisible` says the caller already did, with `TerminalText`).
     ///
     /// The fence is longer than any run of backticks in the content, so no line can close it.
-    package static func codeBlock(_ lines: [String], language: String = "") -> [String] {
-        let visible = lines.map(TerminalText.escaped)
+    package static func codeBlock(_ lines: [String], language: String = "", isVisible: Bool = false) -> [String] {
+        let visible = isVisible ? lines : lines.map(TerminalText.escaped)
         let longest = visible.map(longestBacktickRun).max() ?? 0
         let fence = String(repeating: "`", count: max(3, longest + 1))
         return [fence + language] + visible + [fence]

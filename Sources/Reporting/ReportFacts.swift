@@ -1,3 +1,4 @@
+import Foundation
 import Investigation
 
 /// What the text and Markdown reports say, worded once so both carry the same content.
@@ -184,6 +185,13 @@ enum ReportFacts {
         let start = min(max(0, pivot - logExcerptLimit / 2), lines.count - logExcerptLimit)
         let end = start + logExcerptLimit
         return (lines[start..<end], start, lines.count - end)
+    }
+
+    /// A log line's text made visible: from its exact bytes when they are not UTF-8, so each byte
+    /// that is not part of a character shows as `\xNN` rather than as U+FFFD.
+    static func visibleLogText(_ line: InvestigationReport.LogLine) -> String {
+        guard let base64 = line.base64, let bytes = Data(base64Encoded: base64) else { return TerminalText.escaped(line.text) }
+        return TerminalText.escaped(bytes: Array(bytes))
     }
 
     static func moreLines(_ count: Int, _ direction: String) -> String {

@@ -15,17 +15,55 @@ package enum TerminalText {
     /// literal `\x1b` in a log can't pass for an escape character, while the `\"` of a JSON log
     /// line stays readable.
     package static func escaped(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var result = String.UnicodeScalarView()
-        result.reserveCapacity(scalars.count)
-        for (index, scalar) in scalars.enumerated() {
-            if scalar == "\\" {
-                let next = scalars.indices.contains(index + 1) ? scalars[index + 1] : nil
-                let looksLikeEscape = next.map { needsEscaping($0) || escapeLetters.contains($0) } ?? false
-                result.append(contentsOf: looksLikeEscape ? #"\\"#.unicodeScalars : #"\"#.unicodeScalars)
-            } else if needsEscaping(scalar) {
-                result.append(contentsOf: visibleEscape(for: scalar).unicodeScalars)
+        visible(text.unicodeScalars.map(Piece.scalar))
+    }
+
+    /// The bytes of a line that is not valid UTF-8 (a log line's `base64`), made visible: what
+    /// decodes is written as ``escaped(_:)`` writes it, and every byte that does not as `\xNN`.
+    package static func escaped(bytes: [UInt8]) -> String {
+        var pieces: [Piece] = []
+        var index = 0
+        while index < bytes.count {
+            // The shortest prefix that is one whole UTF-8 sequence, if any starts here.
+            let scalar = (1...4).lazy.filter { index + $0 <= bytes.count }.compactMap { length in
+                String(validating: bytes[index..<index + length], as: UTF8.self).map { ($0.unicodeScalars, length) }
+            }.first
+            if let (scalars, length) = scalar, let first = scalars.first, scalars.count == 1 {
+                pieces.append(.scalar(first))
+                index += length
             } else {
+                pieces.append(.byte(bytes[index]))
+                index += 1
+            }
+        }
+        return visible(pieces)
+    }
+
+    /// A character, or a byte that is not part of any.
+    private enum Piece {
+        case scalar(Unicode.Scalar)
+        case byte(UInt8)
+    }
+
+    private static func visible(_ pieces: [Piece]) -> String {
+        var result = String.UnicodeScalarView()
+        result.reserveCapacity(pieces.count)
+        for (index, piece) in pieces.enumerated() {
+            switch piece {
+            case .byte(let byte):
+                let hex = String(byte, radix: 16)
+                result.append(contentsOf: (#"\x"# + (hex.count < 2 ? "0" + hex : hex)).unicodeScalars)
+            case .scalar(let scalar) where scalar == "\\":
+                let looksLikeEscape: Bool
+                switch pieces.indices.contains(index + 1) ? pieces[index + 1] : nil {
+                case .scalar(let next)?: looksLikeEscape = needsEscaping(next) || escapeLetters.contains(next)
+                case .byte?: looksLikeEscape = true
+                case nil: looksLikeEscape = false
+                }
+                result.append(contentsOf: looksLikeEscape ? #"\\"#.unicodeScalars : #"\"#.unicodeScalars)
+            case .scalar(let scalar) where needsEscaping(scalar):
+                result.append(contentsOf: visibleEscape(for: scalar).unicodeScalars)
+            case .scalar(let scalar):
                 result.append(scalar)
             }
         }

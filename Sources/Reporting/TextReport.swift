@@ -59,7 +59,8 @@ struct TextReport: ReportSections {
         let excerpt = ReportFacts.logExcerpt(logs, alertTime: report.alert?.time)
         let before = excerpt.before > 0 ? ["  " + styled(ReportFacts.moreLines(excerpt.before, "earlier"), .dim)] : []
         let after = excerpt.after > 0 ? ["  " + styled(ReportFacts.moreLines(excerpt.after, "later"), .dim)] : []
-        return [head] + before + grid(excerpt.lines.map { [$0.time ?? "-", $0.stream, $0.text] }) + after
+        let rows = excerpt.lines.map { [cell($0.time ?? "-"), cell($0.stream), ReportFacts.visibleLogText($0)] }
+        return [head] + before + grid(rows, isVisible: true) + after
     }
 
     func events() -> [String] {
@@ -192,9 +193,10 @@ struct TextReport: ReportSections {
         return lines
     }
 
-    /// Rows of escaped cells in aligned columns; the last column is not padded.
-    private func grid(_ rows: [[String]], style: (Int, Int) -> Style? = { _, _ in nil }) -> [String] {
-        let cells = rows.map { $0.map(cell) }
+    /// Rows of escaped cells in aligned columns; the last column is not padded. Cells are made
+    /// visible here unless `isVisible` says the caller already did.
+    private func grid(_ rows: [[String]], isVisible: Bool = false, style: (Int, Int) -> Style? = { _, _ in nil }) -> [String] {
+        let cells = isVisible ? rows : rows.map { $0.map(cell) }
         let columns = cells.map(\.count).max() ?? 0
         let widths = (0..<columns).map { column in cells.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         return cells.enumerated().map { row, allValues in
