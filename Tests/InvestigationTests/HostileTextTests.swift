@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 import Testing
 
 import TestSupport
@@ -141,11 +142,9 @@ import TestSupport
         #expect(output.contains("202e"))
         #expect(output.contains("9b"))
         #expect(output.contains("EVIL"))
-        // The stderr line's bytes that are not UTF-8 never reach the terminal raw (the output is valid
-        // UTF-8, checked above), but they are shown as U+FFFD rather than as the bytes they were.
-        withKnownIssue("text and Markdown show bytes that are not UTF-8 as U+FFFD, not as \\xNN escapes") {
-            #expect(output.contains(#"bytes \xff\xfe\x80"#))
-        }
+        // Bytes that are not UTF-8 show as the bytes they were, not as U+FFFD.
+        #expect(output.contains(#"bytes \xff\xfe\x80"#), "\(output.suffix(3000))")
+        #expect(!output.contains("\u{fffd}"))
     }
 
     @Test func `JSON carries every valid string exactly and nothing a terminal acts on`() throws {
@@ -198,6 +197,22 @@ extension HostileTextTests {
         })
         #expect(rawControls(in: run.stdout, allowingSGR: format == "text").isEmpty, "\(run.output.prefix(3000))")
         #expect(run.stderr.contains("plain-text alert"), "\(run.stderr)")
+    }
+}
+
+@Suite struct VisibleBytesTests {
+    @Test(arguments: [
+        ([0x61, 0xFF, 0x62], #"a\xffb"#),
+        ([0xC3, 0xA9, 0x1B, 0x5B], #"é\x1b["#),
+        ([0xC0, 0x80], #"\xc0\x80"#),  // an overlong NUL
+        ([0xED, 0xA0, 0x80], #"\xed\xa0\x80"#),  // a surrogate
+        ([0xE2, 0x82], #"\xe2\x82"#),  // cut short
+        ([0x5C, 0xFF], #"\\\xff"#),  // a backslash before a byte reads as itself
+        ([0x5C, 0x78, 0x66, 0x66], #"\\xff"#),  // the text "\xff" cannot pass for a byte
+        ([0xE2, 0x80, 0xAE, 0x80], #"\u{202e}\x80"#),
+    ] as [([UInt8], String)])
+    func `bytes that are not UTF-8 show as hex escapes that nothing else can look like`(bytes: [UInt8], shown: String) {
+        #expect(TerminalText.escaped(bytes: bytes) == shown)
     }
 }
 
