@@ -68,25 +68,9 @@ package struct Investigator: Sendable {
 
         var report = baseReport(alert: alert, version: version, info: info, container: inspected)
         guard let container = inspected else {
-            // Gone: the engine's events may still tell when and how it went.
-            // Gone: the engine's events may still tell when and how it went.
-            let reference = target
-            report.events = (try? await BlockingWork.run { [self] in try events(container: reference, window: window) })?.map(\.summary) ?? []
-            let decision = ClaimChecker.decide(
-                alert: alertFacts ?? AlertFacts(rule: ""), container: nil, executable: nil, hostLimitation: nil)
-            report.claims = alertFacts == nil ? [] : decision.claims
-            report.verdict = alertFacts == nil ? .inconclusive : decision.verdict
-            if let path = alertFacts?.exePath, !path.isEmpty {
-                // The alert still names the executable; nothing more of it can be learned.
-                report.executable = .init(
-                    path: path, change: .unknown, sha256: nil, size: nil, mode: nil, pid: nil, running: false, source: nil)
-            }
-            report.limitations.append("container \(target) does not exist (any more): its configuration, files, processes and logs could not be checked")
-            report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
-            report.mitigations = NextSteps.steps(for: .init(
-                alert: alertFacts, imageRepository: alert?.imageRepository, containerID: nil, containerName: nil,
-                containerRunning: false, verdict: report.verdict, executable: nil, risks: [], procVisible: false))
-            return Outcome(report: report, containerFound: false)
+            return Outcome(
+                report: await gone(target, alert: alert, facts: alertFacts, window: window, report: report),
+                containerFound: false)
         }
 
         let id = container.id
@@ -133,12 +117,11 @@ package struct Investigator: Sendable {
         if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
         let processes = hostProcesses(of: container, rows: processList?.rows ?? [], access: access)
         if running, processes.isEmpty {
-            limitations.append(
-                askTop && processList != nil
-                    ? "the engine's top returned no processes for a running container: process evidence is missing"
-                    : askTop
-                        ? "the engine's top could not be read and host /proc is not readable here: process evidence is missing"
-                        : "Podman's top is not asked (it may run ps inside the container) and host /proc is not readable here: process evidence is missing")
+            let why =
+                !askTop ? "Podman's top is not asked (it may run ps inside the container) and host /proc is not readable here"
+                : processList == nil ? "the engine's top could not be read and host /proc is not readable here"
+                : "the engine's top returned no processes for a running container"
+            limitations.append(why + ": process evidence is missing")
         }
         report.processes = processes.map { .init(pid: $0.pid, user: $0.user, command: $0.command) }
         report.drift = drift(changes ?? [], container: container)
@@ -167,6 +150,32 @@ package struct Investigator: Sendable {
             containerID: container.id, containerName: container.name, containerRunning: running, verdict: report.verdict,
             executable: report.executable, risks: report.risks, procVisible: access.procVisible))
         return Outcome(report: report, containerFound: true)
+    }
+
+    /// The report for a container that does not exist (any more): what the alert says, what the
+    /// engine's events still tell of how it went, and what could not be checked.
+    private func gone(
+        _ target: String, alert: FalcoAlert?, facts: AlertFacts?, window: TimeWindow, report base: InvestigationReport
+    ) async -> InvestigationReport {
+        var report = base
+        report.events = (try? await BlockingWork.run { [self] in try events(container: target, window: window) })?.map(\.summary) ?? []
+        if let facts {
+            let decision = ClaimChecker.decide(alert: facts, container: nil, executable: nil, hostLimitation: nil)
+            report.claims = decision.claims
+            report.verdict = decision.verdict
+            if let path = facts.exePath, !path.isEmpty {
+                // The alert still names the executable; nothing more of it can be learned.
+                report.executable = .init(
+                    path: path, change: .unknown, sha256: nil, size: nil, mode: nil, pid: nil, running: false, source: nil)
+            }
+        }
+        report.limitations.append(
+            "container \(target) does not exist (any more): its configuration, files, processes and logs could not be checked")
+        report.logs = .init(since: window.since.iso8601, until: window.until.iso8601, truncated: false, lines: [])
+        report.mitigations = NextSteps.steps(for: .init(
+            alert: facts, imageRepository: alert?.imageRepository, containerID: nil, containerName: nil,
+            containerRunning: false, verdict: report.verdict, executable: nil, risks: [], procVisible: false))
+        return report
     }
 
     // MARK: - Pieces of evidence
