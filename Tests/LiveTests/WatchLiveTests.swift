@@ -153,10 +153,12 @@ import Testing
         }
     }
 
-    /// A socket that takes connections and never answers: an engine hung mid-request. Closed by `close()`.
-    struct SilentEngine {
+    /// A socket that takes connections and never answers: an engine hung mid-request. Counting the connections
+    /// tells when an investigation has started. Closed by `close()`.
+    final class SilentEngine {
         let path: String
         private let descriptor: Int32
+        private var accepted: [Int32] = []
 
         init(in scratch: Scratch) throws {
             path = scratch.path("silent.sock")
@@ -180,7 +182,24 @@ import Testing
 
         var host: String { "unix://" + path }
 
-        func close() { _ = Glibc.close(descriptor) }
+        /// Waits until `count` connections in all have come (each is kept open and never answered).
+        func waitForConnections(_ count: Int, within seconds: Double) async -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while accepted.count < count, Date() < deadline {
+                var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                if poll(&entry, 1, 0) > 0 {
+                    let connection = accept(descriptor, nil, nil)
+                    if connection >= 0 { accepted.append(connection) }
+                } else {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            return accepted.count >= count
+        }
+
+        func close() {
+            for connection in accepted + [descriptor] { _ = Glibc.close(connection) }
+        }
     }
 
     /// A Falco 0.43-shaped alert line; `uuid` makes it a falcosidekick re-post.
@@ -370,11 +389,13 @@ import Testing
         let port = try #require(await run.listeningPort(), "\(run.stderr)")
         func post(_ text: String) throws -> (Int, String) { try Self.curl(port: port, body: Data(text.utf8)) }
 
+        // The start-up check of the engine connects first.
+        #expect(await engine.waitForConnections(1, within: 10))
         let first = try post(Self.alertLine(container: "aaaaaaaaaaaa", uuid: "0b0e8a6c-0000-4000-8000-000000000001"))
         #expect(first.0 == 200)
         #expect(first.1.contains("\"queued\""))
-        // The worker takes it (and hangs on the engine); the queue's one place is free again.
-        try await Task.sleep(for: .milliseconds(500))
+        // Once its investigation is at the engine (and hangs there), the queue's one place is free again.
+        #expect(await engine.waitForConnections(2, within: 10))
         #expect(
             try post(Self.alertLine(container: "aaaaaaaaaaaa", uuid: "0b0e8a6c-0000-4000-8000-000000000002")).0 == 200)
         #expect(try post(Self.alertLine(container: "bbbbbbbbbbbb")).0 == 200)
@@ -425,7 +446,8 @@ import Testing
             "--journal", journal, "--stop-timeout", "60",
         ])
         try run.write(lines.joined(separator: "\n") + "\n")
-        try await Task.sleep(for: .milliseconds(800))
+        // The start-up check, then the first investigation, are at the engine.
+        #expect(await engine.waitForConnections(2, within: 10))
         run.signal(SIGINT)
         #expect(await run.until(10) { run.stderr.contains("stopping") })
         // The first signal waits for the hung investigation (60 s); the second cancels it.
