@@ -40,7 +40,7 @@ package struct WatchSummary: Sendable, CustomStringConvertible {
     package var peakResidentKiB: Int?
 
     package var description: String {
-        var parts = ["\(statistics.received) alerts received"]
+        var parts = ["\(statistics.received) alerts received, \(statistics.accepted) accepted"]
         if let inputElapsed, inputElapsed > 0 {
             parts.append(
                 String(
