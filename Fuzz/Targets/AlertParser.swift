@@ -6,8 +6,9 @@
 // bundle's `alert.json`) and read back as the same alert; output fields written back as JSON must
 // read back unchanged; and text made visible must hold no control character.
 
-@testable import FalcoAlerts
 import Foundation
+
+@testable import FalcoAlerts
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAlertParser(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
@@ -84,7 +85,8 @@ private func checkVisible(_ alert: FalcoAlert) {
 /// Output fields written back as JSON must read back as the same fields, digit for digit.
 private func checkFieldsRoundTrip(_ alert: FalcoAlert) {
     guard alert.format == .json, alert.hasOutputFields else { return }
-    let text = #"{"rule":"r","priority":"Warning","time":"2024-01-01T00:00:00Z","output_fields":"#
+    let text =
+        #"{"rule":"r","priority":"Warning","time":"2024-01-01T00:00:00Z","output_fields":"#
         + alert.outputFields.jsonText() + "}"
     guard let again = try? AlertReader.parseAlert(text, source: "round trip") else {
         fatalError("output fields written as JSON do not read back: \(text)")

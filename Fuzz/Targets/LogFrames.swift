@@ -19,10 +19,12 @@ public func fuzzLogFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt 
     let maxLineBytes = control & 8 != 0 ? 64 : 64 << 10
     let chunk = Int(control >> 4) + 1
 
-    let whole = decode(body, chunk: max(body.count, 1), tty: tty, timestamps: timestamps, maxPieceBytes: maxPieceBytes,
-                       maxLineBytes: maxLineBytes)
-    let chunked = decode(body, chunk: chunk, tty: tty, timestamps: timestamps, maxPieceBytes: maxPieceBytes,
-                         maxLineBytes: maxLineBytes)
+    let whole = decode(
+        body, chunk: max(body.count, 1), tty: tty, timestamps: timestamps, maxPieceBytes: maxPieceBytes,
+        maxLineBytes: maxLineBytes)
+    let chunked = decode(
+        body, chunk: chunk, tty: tty, timestamps: timestamps, maxPieceBytes: maxPieceBytes,
+        maxLineBytes: maxLineBytes)
     guard whole.lines == chunked.lines else {
         fatalError("lines differ when the body arrives in \(chunk)-byte chunks")
     }

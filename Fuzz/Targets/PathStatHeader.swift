@@ -4,8 +4,9 @@
 // Beyond not crashing: every property a report reads must be computable, and the header's own base64
 // (both alphabets, padding optional) must agree with Foundation's wherever both read the text.
 
-@testable import DockerEngine
 import Foundation
+
+@testable import DockerEngine
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPathStatHeader(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {

@@ -21,7 +21,9 @@ public func fuzzRecordingReader(_ start: UnsafePointer<UInt8>?, _ count: Int) ->
     guard (try? files.createDirectory(at: bodies, withIntermediateDirectories: true)) != nil else { return 0 }
     defer { try? files.removeItem(at: folder) }
     for (index, part) in parts.enumerated() {
-        let url = index == 0 ? folder.appendingPathComponent(Recording.indexName) : bodies.appendingPathComponent("\(index - 1)")
+        let url =
+            index == 0
+            ? folder.appendingPathComponent(Recording.indexName) : bodies.appendingPathComponent("\(index - 1)")
         guard (try? Data(part).write(to: url)) != nil else { return 0 }
     }
 
@@ -53,7 +55,9 @@ private func split(_ bytes: [UInt8]) -> [[UInt8]] {
     var current: [UInt8] = []
     var index = 0
     while index < bytes.count {
-        if bytes[index] == 0, index + separator.count <= bytes.count, bytes[index..<index + separator.count].elementsEqual(separator) {
+        if bytes[index] == 0, index + separator.count <= bytes.count,
+            bytes[index..<index + separator.count].elementsEqual(separator)
+        {
             parts.append(current)
             current = []
             index += separator.count
@@ -126,7 +130,8 @@ private func exercise(_ client: EngineClient, _ request: EngineRequest) throws {
         let inspect = try client.decode(ContainerInspect.self, request).value
         _ = (inspect.name, inspect.upperDir, inspect.lowerDirs, inspect.state?.startedTime, inspect.storageDriverName)
     case ("containers", "changes"):
-        _ = try ContainerChange.decodeList(from: client.fetch(request).body, request: description).map(\.kind.description)
+        _ = try ContainerChange.decodeList(from: client.fetch(request).body, request: description).map(
+            \.kind.description)
     case ("containers", "top"):
         _ = try client.decode(ProcessList.self, request).value.rows.map(\.command)
     case ("images", "json"):

@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DockerEngine
-import TestSupport
 
 /// An engine that misbehaves in every way no real one does on demand, answering over a real Unix
 /// socket so libcurl, the client and the decoders meet it exactly as they would meet a broken or
@@ -51,7 +51,9 @@ import TestSupport
     // MARK: - Bodies that are not what they claim
 
     @Test func `truncated JSON is a malformed answer naming the request`() throws {
-        let engine = try engine { _ in .respond(status: 200, headers: Self.json, body: Data(#"{"Id":"abc","State":{"Runn"#.utf8)) }
+        let engine = try engine { _ in
+            .respond(status: 200, headers: Self.json, body: Data(#"{"Id":"abc","State":{"Runn"#.utf8))
+        }
         defer { engine.stop() }
         let client = try client(engine)
         let (error, _) = failure { _ = try client.inspectContainer("web") }
@@ -67,7 +69,8 @@ import TestSupport
     @Test func `a body shorter than its Content-Length is a broken transfer, not a short answer`() throws {
         let engine = try engine { _ in
             .script { connection in
-                connection.writeHead(status: 200, headers: ["Content-Type": "application/json", "Content-Length": "4000"])
+                connection.writeHead(
+                    status: 200, headers: ["Content-Type": "application/json", "Content-Length": "4000"])
                 connection.write(Data(#"{"Id":"abc","Name":"/web"}"#.utf8))
             }
         }
@@ -90,7 +93,9 @@ import TestSupport
         ("application/octet-stream", "\u{1b}[2J\u{0}\u{ff}"),
     ])
     func `a container answer of the wrong type is malformed`(contentType: String, body: String) throws {
-        let engine = try engine { _ in .respond(status: 200, headers: ["Content-Type": contentType], body: Data(body.utf8)) }
+        let engine = try engine { _ in
+            .respond(status: 200, headers: ["Content-Type": contentType], body: Data(body.utf8))
+        }
         defer { engine.stop() }
         let client = try client(engine)
         let (error, _) = failure { _ = try client.inspectContainer("web") }
@@ -101,7 +106,9 @@ import TestSupport
     }
 
     @Test func `a JSON answer where a log stream belongs is refused as not multiplexed`() throws {
-        let engine = try engine { _ in .respond(status: 200, headers: Self.json, body: Data(#"{"message":"hello"}"#.utf8)) }
+        let engine = try engine { _ in
+            .respond(status: 200, headers: Self.json, body: Data(#"{"message":"hello"}"#.utf8))
+        }
         defer { engine.stop() }
         let client = try client(engine)
         var decoder = LogDecoder(tty: false, timestamps: true)
@@ -119,11 +126,16 @@ import TestSupport
 
     // MARK: - Log streams
 
-    @Test func `an error frame in the middle of a log is kept as the engine's own line, and the lines around it too`() throws {
+    @Test func `an error frame in the middle of a log is kept as the engine's own line, and the lines around it too`()
+        throws
+    {
         let body = Data(
-            logFrame(1, "2026-11-29T11:24:13.000000001Z before\n") + logFrame(3, "Error grabbing logs: log file rotated\n")
+            logFrame(1, "2026-11-29T11:24:13.000000001Z before\n")
+                + logFrame(3, "Error grabbing logs: log file rotated\n")
                 + logFrame(2, "2026-11-29T11:24:14.000000001Z after\n"))
-        let engine = try engine { _ in .respond(status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: body) }
+        let engine = try engine { _ in
+            .respond(status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: body)
+        }
         defer { engine.stop() }
         let lines = try logLines(from: engine)
         #expect(lines.map(\.stream) == [.stdout, .engineError, .stderr])
@@ -190,12 +202,17 @@ import TestSupport
 
     /// An archive from the fuzzers' seed corpus (its first byte is the fuzzer's chunk-size control).
     private func seedArchive(_ name: String) throws -> Data {
-        try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)")).dropFirst()
+        try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)"))
+            .dropFirst()
     }
 
-    @Test func `a tar of escaping names, outside links and devices is read, flagged, and nothing is extractable`() throws {
+    @Test func `a tar of escaping names, outside links and devices is read, flagged, and nothing is extractable`()
+        throws
+    {
         let archive = try seedArchive("escapes")
-        let engine = try engine { _ in .respond(status: 200, headers: ["Content-Type": "application/x-tar"], body: archive) }
+        let engine = try engine { _ in
+            .respond(status: 200, headers: ["Content-Type": "application/x-tar"], body: archive)
+        }
         defer { engine.stop() }
         let client = try client(engine)
         var reader = TarReader()
@@ -208,7 +225,8 @@ import TestSupport
         try reader.finish()
         #expect(entries.count == 8)
         #expect(entries.allSatisfy { !$0.isExtractable }, "\(entries.filter(\.isExtractable).map(\.name))")
-        let problems = Dictionary(entries.map { ($0.name.text, $0.name.problems) }, uniquingKeysWith: { first, _ in first })
+        let problems = Dictionary(
+            entries.map { ($0.name.text, $0.name.problems) }, uniquingKeysWith: { first, _ in first })
         #expect(problems["../../etc/cron.d/x"] == [.parentReference])
         #expect(problems["/etc/passwd"] == [.absolute])
         let links = entries.compactMap { entry in entry.linkName.map { (entry.kind, $0) } }
@@ -361,7 +379,10 @@ import TestSupport
         let transport = try CurlTransport(
             endpoint: EngineEndpoint(address: .unix(path: engine.socketPath), source: "test"),
             limits: .init(connect: 1, request: 1))
-        #expect(throws: DockerEngineError.timedOut(endpoint: "unix://" + engine.socketPath, request: "GET /_ping", seconds: 1)) {
+        #expect(
+            throws: DockerEngineError.timedOut(
+                endpoint: "unix://" + engine.socketPath, request: "GET /_ping", seconds: 1)
+        ) {
             _ = try EngineClient.connect(transport)
         }
         #expect(Date().timeIntervalSince(started) < 4)
@@ -416,9 +437,12 @@ import TestSupport
 
     @Test(arguments: ["1.24", "1.39", "0.1"])
     func `an engine that reports an old API version is refused before any other request`(version: String) throws {
-        let engine = try FakeEngine { _ in .respond(status: 200, headers: ["Api-Version": version, "Server": "Libpod/1.0"], body: Data("OK".utf8)) }
+        let engine = try FakeEngine { _ in
+            .respond(status: 200, headers: ["Api-Version": version, "Server": "Libpod/1.0"], body: Data("OK".utf8))
+        }
         defer { engine.stop() }
-        let transport = try CurlTransport(endpoint: EngineEndpoint(address: .unix(path: engine.socketPath), source: "test"))
+        let transport = try CurlTransport(
+            endpoint: EngineEndpoint(address: .unix(path: engine.socketPath), source: "test"))
         #expect(throws: DockerEngineError.unsupportedAPIVersion(engine: version, minimum: "1.40")) {
             _ = try EngineClient.connect(transport)
         }
@@ -431,7 +455,8 @@ import TestSupport
                 ? .respond(status: 200, headers: [:], body: Data("OK".utf8))
                 : .respond(
                     status: 400, headers: Self.json,
-                    body: Data(#"{"message":"client version 1.52 is too new. Maximum supported API version is 1.39"}"#.utf8))
+                    body: Data(
+                        #"{"message":"client version 1.52 is too new. Maximum supported API version is 1.39"}"#.utf8))
         }
         defer { engine.stop() }
         let client = try client(engine)

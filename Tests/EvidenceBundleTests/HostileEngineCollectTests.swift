@@ -1,8 +1,7 @@
 import DockerEngine
 import Foundation
-import Testing
-
 import TestSupport
+import Testing
 
 /// `collect` by the built tool against a hostile engine: the recorded `docker-dropped` scenario
 /// served over a socket, one answer made hostile per test. A bundle is either complete, with
@@ -21,7 +20,8 @@ import TestSupport
 
     /// A tar from the fuzzers' seed corpus (its first byte is the fuzzer's chunk-size control).
     static func seedArchive(_ name: String) throws -> Data {
-        try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)")).dropFirst()
+        try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)"))
+            .dropFirst()
     }
 
     struct Outcome {
@@ -37,13 +37,17 @@ import TestSupport
         timeout: Double = 2, extra: [String] = [], measureMemory: Bool = false,
         _ override: @escaping @Sendable (_ method: String, _ target: String) -> FakeEngine.Reply?
     ) throws -> Outcome {
-        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-collect-" + UUID().uuidString.prefix(8))
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hostile-collect-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: false)
         let engine = try FakeEngine.replaying(Self.recording, override: override)
         defer { engine.stop() }
         let run = try Tool.run(
-            ["collect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath, "--timeout", String(timeout),
-             "--out", parent.appendingPathComponent("bundle").path] + extra,
+            [
+                "collect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath, "--timeout",
+                String(timeout),
+                "--out", parent.appendingPathComponent("bundle").path,
+            ] + extra,
             timeLimit: 120, measureMemory: measureMemory)
         #expect(run.signal == nil && !run.timedOut, "\(run)")
         for line in engine.requests {
@@ -80,13 +84,18 @@ import TestSupport
         #expect(outcome.run.status == 0, "\(outcome.run)")
         #expect(outcome.listing == ["bundle"], "written beside the bundle: \(outcome.listing)")
         #expect(irregular(in: outcome.bundle).isEmpty, "\(irregular(in: outcome.bundle))")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: outcome.bundle.appendingPathComponent("files").path)) ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: outcome.bundle.appendingPathComponent("files").path))
+            ?? []
         #expect(!files.contains { $0.contains("passwd") || $0 == "x" || $0 == "link" || $0 == "hard" }, "\(files)")
         // The manifest's notes say what was refused and why.
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: outcome.bundle.appendingPathComponent("manifest.json")))
+        let manifest = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: outcome.bundle.appendingPathComponent("manifest.json")))
         let notes = ((manifest as? [String: Any])?["notes"] as? [String]) ?? []
-        for refusal in ["'../../etc/cron.d/x'", "'/etc/passwd'", "a symbolic link to '/etc/shadow'",
-                        "a hard link to '../../../etc/shadow'", "a device (1:3)", "a fifo"] {
+        for refusal in [
+            "'../../etc/cron.d/x'", "'/etc/passwd'", "a symbolic link to '/etc/shadow'",
+            "a hard link to '../../../etc/shadow'", "a device (1:3)", "a fifo",
+        ] {
             #expect(notes.contains { $0.contains(refusal) }, "no note says \(refusal): \(notes)")
         }
         let verify = try Tool.run(["verify", outcome.bundle.path], timeLimit: 60)
@@ -110,7 +119,9 @@ import TestSupport
             #expect(outcome.listing == ["bundle"])
             let files = outcome.bundle.appendingPathComponent("files")
             for name in (try? FileManager.default.contentsOfDirectory(atPath: files.path)) ?? [] {
-                let size = (try? FileManager.default.attributesOfItem(atPath: files.appendingPathComponent(name).path)[.size] as? Int) ?? 0
+                let size =
+                    (try? FileManager.default.attributesOfItem(atPath: files.appendingPathComponent(name).path)[.size]
+                        as? Int) ?? 0
                 // The raw archive may hold 64 KiB of tar framing beyond the cap (see Collector.Settings).
                 let cap = name.hasSuffix(".tar") ? 8 << 20 + 64 << 10 : 8 << 20
                 #expect(size <= cap, "\(name) holds \(size) bytes")
@@ -146,7 +157,9 @@ import TestSupport
     }
 
     @Test func `a slowloris log stream leaves no bundle, within a few timeouts`() throws {
-        let outcome = try collect { _, target in target.contains("/logs?") ? .trickle(headers: [:], byte: 0, every: 0.2) : nil }
+        let outcome = try collect { _, target in
+            target.contains("/logs?") ? .trickle(headers: [:], byte: 0, every: 0.2) : nil
+        }
         #expect(outcome.run.status == 69, "\(outcome.run)")
         #expect(outcome.run.seconds < 20)
         expectNoBundle(outcome)
@@ -155,7 +168,8 @@ import TestSupport
     @Test func `a truncated inspect answer leaves no bundle`() throws {
         let outcome = try collect { _, target in
             target.hasSuffix("/json") && target.contains("/containers/")
-                ? .respond(status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"Id":"0a8f"#.utf8)) : nil
+                ? .respond(status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"Id":"0a8f"#.utf8))
+                : nil
         }
         #expect(outcome.run.status == 1, "\(outcome.run)")
         #expect(outcome.run.stderr.contains("undecodable JSON"), "\(outcome.run.stderr)")

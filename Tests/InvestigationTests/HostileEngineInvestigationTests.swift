@@ -1,8 +1,7 @@
-import Foundation
-import Testing
-
 import DockerEngine
+import Foundation
 import TestSupport
+import Testing
 
 /// The whole tool against a hostile engine: the built `alert-inspect` binary investigates the
 /// recorded `docker-dropped` scenario, served over a Unix socket by a fake engine that answers
@@ -24,8 +23,10 @@ import TestSupport
         let engine = try FakeEngine.replaying(Self.recording, override: override)
         defer { engine.stop() }
         let run = try Tool.run(
-            ["inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath,
-             "--timeout", String(timeout), "--format", format],
+            [
+                "inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath,
+                "--timeout", String(timeout), "--format", format,
+            ],
             timeLimit: timeLimit, measureMemory: measureMemory)
         #expect(run.signal == nil, "the tool crashed: \(run)")
         #expect(!run.timedOut, "the tool hung: \(run)")
@@ -65,7 +66,9 @@ import TestSupport
     @Test func `truncated inspect JSON is exit 1 naming the request`() throws {
         let (run, _) = try inspect { _, target in
             target.hasSuffix("/json") && target.contains("/containers/")
-                ? .respond(status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"Id":"0a8f2c69d33f","Na"#.utf8))
+                ? .respond(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: Data(#"{"Id":"0a8f2c69d33f","Na"#.utf8))
                 : nil
         }
         #expect(run.status == 1, "\(run)")
@@ -77,7 +80,8 @@ import TestSupport
         let (run, _) = try inspect { _, target in
             guard target.hasSuffix("/json"), target.contains("/containers/") else { return nil }
             return .script { connection in
-                connection.writeHead(status: 200, headers: ["Content-Type": "application/json", "Content-Length": "5000"])
+                connection.writeHead(
+                    status: 200, headers: ["Content-Type": "application/json", "Content-Length": "5000"])
                 connection.write(Data(#"{"Id":"0a8f2c69d33f","#.utf8))
             }
         }
@@ -88,7 +92,9 @@ import TestSupport
     @Test func `an HTML page where the inspect belongs is exit 1`() throws {
         let (run, _) = try inspect { _, target in
             target.hasSuffix("/json") && target.contains("/containers/")
-                ? .respond(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>502 Bad Gateway</html>".utf8))
+                ? .respond(
+                    status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>502 Bad Gateway</html>".utf8)
+                )
                 : nil
         }
         #expect(run.status == 1, "\(run)")
@@ -116,7 +122,8 @@ import TestSupport
     @Test func `an inspect answer claiming 10 GiB is refused in bounded memory`() throws {
         let (run, _) = try inspect(timeout: 10, measureMemory: true) { _, target in
             target.hasSuffix("/json") && target.contains("/containers/")
-                ? .stream(status: 200, headers: ["Content-Type": "application/json"], count: 10 << 30, chunk: 1 << 20) : nil
+                ? .stream(status: 200, headers: ["Content-Type": "application/json"], count: 10 << 30, chunk: 1 << 20)
+                : nil
         }
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("answer larger than 64 MiB"), "\(run.stderr)")
@@ -127,11 +134,14 @@ import TestSupport
     func `an engine at an unsupported API version is refused with both versions`(version: String) throws {
         let (run, requests) = try inspect { _, target in
             target == "/_ping"
-                ? .respond(status: 200, headers: ["Api-Version": version, "Server": "Libpod/2.0 (linux)"], body: Data("OK".utf8))
+                ? .respond(
+                    status: 200, headers: ["Api-Version": version, "Server": "Libpod/2.0 (linux)"],
+                    body: Data("OK".utf8))
                 : nil
         }
         #expect(run.status == 1, "\(run)")
-        #expect(run.stderr.contains("the engine speaks API \(version); alert-inspect needs at least 1.40"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("the engine speaks API \(version); alert-inspect needs at least 1.40"), "\(run.stderr)")
         #expect(requests == ["GET /_ping HTTP/1.1"])
     }
 
@@ -140,11 +150,15 @@ import TestSupport
     @Test func `a log stream that is JSON instead of frames is a limitation, not a failure`() throws {
         let (run, _) = try inspect { _, target in
             target.contains("/logs?")
-                ? .respond(status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"message":"hi"}"#.utf8)) : nil
+                ? .respond(
+                    status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"message":"hi"}"#.utf8))
+                : nil
         }
         #expect(run.status == 0, "\(run)")
         let limitations = try limitations(run)
-        #expect(limitations.contains { $0.hasPrefix("logs could not be read") && $0.contains("unrecognized stream: 123") }, "\(limitations)")
+        #expect(
+            limitations.contains { $0.hasPrefix("logs could not be read") && $0.contains("unrecognized stream: 123") },
+            "\(limitations)")
     }
 
     @Test func `an error frame mid-log reaches the report as the engine's line, between the container's`() throws {
@@ -152,7 +166,9 @@ import TestSupport
             logFrame(1, "2026-11-29T11:24:13.000000001Z before") + logFrame(3, "Error grabbing logs: unexpected EOF\n")
                 + logFrame(1, "2026-11-29T11:24:14.000000001Z after\n"))
         let (run, _) = try inspect { _, target in
-            target.contains("/logs?") ? .respond(status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: body) : nil
+            target.contains("/logs?")
+                ? .respond(status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: body)
+                : nil
         }
         #expect(run.status == 0, "\(run)")
         let logs = try #require(run.json()["logs"] as? [String: Any])
@@ -162,7 +178,8 @@ import TestSupport
     }
 
     @Test func `a log frame larger than the body is reported truncated`() throws {
-        let body = Data(logFrame(1, "2026-11-29T11:24:13.000000001Z whole\n") + [2, 0, 0, 0, 0, 1, 0, 0] + Array("cut".utf8))
+        let body = Data(
+            logFrame(1, "2026-11-29T11:24:13.000000001Z whole\n") + [2, 0, 0, 0, 0, 1, 0, 0] + Array("cut".utf8))
         let (run, _) = try inspect { _, target in
             target.contains("/logs?") ? .respond(status: 200, headers: [:], body: body) : nil
         }
@@ -223,8 +240,9 @@ import TestSupport
         var claim = decoded
         claim.size = 10 << 30
         let lying = try JSONEncoder().encode(claim).base64EncodedString()
-        let body = try Data(contentsOf: Self.recording.appendingPathComponent(
-            try #require(Self.archiveBody)))
+        let body = try Data(
+            contentsOf: Self.recording.appendingPathComponent(
+                try #require(Self.archiveBody)))
         let (run, _) = try inspect { _, target in
             guard target.contains("/archive?") else { return nil }
             var headers = Self.tarHeaders
@@ -238,9 +256,12 @@ import TestSupport
     }
 
     @Test func `a tar of escaping names and outside links gives no hash of the wrong file and writes nothing`() throws {
-        let archive = try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-escapes")).dropFirst()
+        let archive = try Data(
+            contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-escapes")
+        ).dropFirst()
         // The tool runs in an empty folder, with HOME and TMPDIR there too: it must stay empty.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-cwd-" + UUID().uuidString.prefix(8))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hostile-cwd-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let engine = try FakeEngine.replaying(Self.recording) { _, target in
@@ -248,19 +269,26 @@ import TestSupport
         }
         defer { engine.stop() }
         let run = try Tool.run(
-            ["inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath, "--timeout", "1", "--format", "json"],
+            [
+                "inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath, "--timeout", "1",
+                "--format", "json",
+            ],
             environment: ["HOME": folder.path, "TMPDIR": folder.path], timeLimit: 60, directory: folder)
         #expect(run.status == 0, "\(run)")
         // The archive of /tmp/payload holds no member named payload: no digest may come from it.
         let executable = try run.json()["executable"] as? [String: Any]
-        #expect(executable?["source"] as? String != "GET /containers/0a8f2c69d33f/archive", "\(String(describing: executable))")
+        #expect(
+            executable?["source"] as? String != "GET /containers/0a8f2c69d33f/archive",
+            "\(String(describing: executable))")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: "/etc/cron.d/x"))
     }
 
     @Test func `an archive member claiming 10 GiB is cut short in bounded memory and time`() throws {
-        let header = try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-claims-10GiB"))
-            .dropFirst().prefix(512)
+        let header = try Data(
+            contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-claims-10GiB")
+        )
+        .dropFirst().prefix(512)
         let (run, _) = try inspect(timeout: 10, measureMemory: true) { _, target in
             guard target.contains("/archive?") else { return nil }
             return .script { connection in
@@ -291,7 +319,8 @@ import TestSupport
         let engine = try FakeEngine { line in
             line.contains("/_ping")
                 ? .respond(status: 200, headers: ["Api-Version": "1.41"], body: Data("OK".utf8))
-                : .respond(status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"ID\":[1,\u{1b}".utf8))
+                : .respond(
+                    status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"ID\":[1,\u{1b}".utf8))
         }
         defer { engine.stop() }
         let run = try Tool.run(["doctor", "--host", "unix://" + engine.socketPath, "--timeout", "1"], timeLimit: 60)

@@ -1,8 +1,7 @@
 import Foundation
 import Reporting
-import Testing
-
 import TestSupport
+import Testing
 
 /// Terminal safety from end to end: an alert, a container and its logs and events that carry ANSI
 /// and OSC escape sequences, backspaces, NUL, C1 controls, a bidirectional override and invalid
@@ -44,9 +43,11 @@ import TestSupport
     private func hostileEngine() throws -> FakeEngine {
         let recorded = try JSONDecoder().decode(
             RecordingIndex.self, from: Data(contentsOf: Self.recording.appendingPathComponent("recording.json")))
-        let inspectPath = try #require(recorded.exchanges.first { $0.target.hasSuffix("/json") && $0.target.contains("/containers/") }?.body)
+        let inspectPath = try #require(
+            recorded.exchanges.first { $0.target.hasSuffix("/json") && $0.target.contains("/containers/") }?.body)
         var inspect = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.recording.appendingPathComponent(inspectPath))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.recording.appendingPathComponent(inspectPath)))
+                as? [String: Any])
         let id = try #require(inspect["Id"] as? String)
         inspect["Name"] = "/" + Self.containerName
         var config = inspect["Config"] as? [String: Any] ?? [:]
@@ -57,8 +58,10 @@ import TestSupport
         let inspectBody = try JSONSerialization.data(withJSONObject: inspect)
 
         var logs = Data()
-        for (stream, line) in [(UInt8(1), Array(("2026-11-29T11:24:13.000000001Z " + Self.logLine + "\n").utf8)),
-                               (UInt8(2), Array("2026-11-29T11:24:13.000000002Z bytes ".utf8) + [0xFF, 0xFE, 0x80, 0x0A])] {
+        for (stream, line) in [
+            (UInt8(1), Array(("2026-11-29T11:24:13.000000001Z " + Self.logLine + "\n").utf8)),
+            (UInt8(2), Array("2026-11-29T11:24:13.000000002Z bytes ".utf8) + [0xFF, 0xFE, 0x80, 0x0A]),
+        ] {
             logs += [stream, 0, 0, 0] + withUnsafeBytes(of: UInt32(line.count).bigEndian) { Array($0) } + line
         }
         let event: [String: Any] = [
@@ -75,7 +78,8 @@ import TestSupport
                 return .respond(status: 200, headers: json, body: inspectReply)
             }
             if target.contains("/logs?") {
-                return .respond(status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: logsReply)
+                return .respond(
+                    status: 200, headers: ["Content-Type": "application/vnd.docker.raw-stream"], body: logsReply)
             }
             if target.contains("/events?") { return .respond(status: 200, headers: json, body: eventsReply) }
             return nil
@@ -83,18 +87,23 @@ import TestSupport
     }
 
     private func run(format: String, alert: ((URL) throws -> URL)? = nil, status: Int32 = 0) throws -> ToolRun {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-text-" + UUID().uuidString.prefix(8))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hostile-text-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let engine = try hostileEngine()
         defer { engine.stop() }
         let alertFile = try alert?(folder) ?? hostileAlert(in: folder)
         let run = try Tool.run(
-            ["inspect", "--alert", alertFile.path, "--host", "unix://" + engine.socketPath,
-             "--format", format, "--color", "always", "--timeout", "5"],
+            [
+                "inspect", "--alert", alertFile.path, "--host", "unix://" + engine.socketPath,
+                "--format", format, "--color", "always", "--timeout", "5",
+            ],
             timeLimit: 120)
         #expect(run.status == status, "\(run)")
-        #expect(rawControls(in: Data(run.stderr.utf8), allowingSGR: false).isEmpty, "raw controls on stderr: \(run.stderr.debugDescription)")
+        #expect(
+            rawControls(in: Data(run.stderr.utf8), allowingSGR: false).isEmpty,
+            "raw controls on stderr: \(run.stderr.debugDescription)")
         return run
     }
 
@@ -111,7 +120,10 @@ import TestSupport
             case 0x1B where allowingSGR:
                 // The tool's own colours (`--color always`): CSI digits/semicolons then `m`, nothing else.
                 var sequence = "ESC"
-                guard scalars.first == "[" else { found.append("ESC not starting a colour"); continue }
+                guard scalars.first == "[" else {
+                    found.append("ESC not starting a colour")
+                    continue
+                }
                 while let next = scalars.popFirst() {
                     sequence.unicodeScalars.append(next)
                     if next == "m" { break }
@@ -136,7 +148,8 @@ import TestSupport
         #expect(raw.isEmpty, "raw controls in \(format): \(raw)")
         let output = run.output
         // What was hidden is shown: the escapes as text, the invalid bytes as such.
-        #expect(output.contains(#"\x1b]0;owned\x07"#) || output.contains(#"\\x1b\]0;owned\\x07"#), "\(output.prefix(3000))")
+        #expect(
+            output.contains(#"\x1b]0;owned\x07"#) || output.contains(#"\\x1b\]0;owned\\x07"#), "\(output.prefix(3000))")
         #expect(output.contains(#"\x08"#) || output.contains(#"\\x08"#))
         #expect(output.contains(#"\x00"#) || output.contains(#"\\x00"#))
         #expect(output.contains("202e"))
@@ -171,46 +184,58 @@ import TestSupport
 
 extension HostileTextTests {
     @Test func `a JSON alert with invalid UTF-8 is malformed input, placed exactly and quoted safely`() throws {
-        let run = try run(format: "text", alert: { folder in
-            var bytes = try Data(contentsOf: Self.recording.appendingPathComponent("alert.json"))
-            let range = try #require(bytes.range(of: Data(#""user.name":"root""#.utf8)))
-            bytes.replaceSubrange(range, with: Data(#""user.name":"ro"#.utf8) + Data([0xFF, 0x1B, 0x5B, 0x32, 0x4A]) + Data(#"ot""#.utf8))
-            let url = folder.appendingPathComponent("alert.json")
-            try bytes.write(to: url)
-            return url
-        }, status: 65)
+        let run = try run(
+            format: "text",
+            alert: { folder in
+                var bytes = try Data(contentsOf: Self.recording.appendingPathComponent("alert.json"))
+                let range = try #require(bytes.range(of: Data(#""user.name":"root""#.utf8)))
+                bytes.replaceSubrange(
+                    range,
+                    with: Data(#""user.name":"ro"#.utf8) + Data([0xFF, 0x1B, 0x5B, 0x32, 0x4A]) + Data(#"ot""#.utf8))
+                let url = folder.appendingPathComponent("alert.json")
+                try bytes.write(to: url)
+                return url
+            }, status: 65)
         #expect(run.stderr.contains("alert.json: line 1, byte "), "\(run.stderr)")
         #expect(run.stderr.contains("expected valid UTF-8 in a string, found byte 0xff"), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
     }
 
     @Test(arguments: ["text", "markdown", "json"])
-    func `a plain-text alert with escapes and invalid UTF-8 is read as a best effort and shown safely`(format: String) throws {
-        let run = try run(format: format, alert: { folder in
-            var line = Data("2026-11-29T11:24:13.352372868+0000: Critical Executing binary not part of base image | ".utf8)
-            line += Data("proc_exe=/tmp/payload proc_exepath=/tmp/payload command=pay\u{1b}]0;x\u{7}load ".utf8)
-            line += Data("user=ro".utf8) + Data([0xFF, 0xFE]) + Data("ot\u{8}\u{8} exe_flags=EXE_WRITABLE|EXE_UPPER_LAYER ".utf8)
-            line += Data("container_id=0a8f2c69d33f container_name=lab-dropped\n".utf8)
-            let url = folder.appendingPathComponent("alert.log")
-            try line.write(to: url)
-            return url
-        })
+    func `a plain-text alert with escapes and invalid UTF-8 is read as a best effort and shown safely`(
+        format: String
+    ) throws {
+        let run = try run(
+            format: format,
+            alert: { folder in
+                var line = Data(
+                    "2026-11-29T11:24:13.352372868+0000: Critical Executing binary not part of base image | ".utf8)
+                line += Data("proc_exe=/tmp/payload proc_exepath=/tmp/payload command=pay\u{1b}]0;x\u{7}load ".utf8)
+                line +=
+                    Data("user=ro".utf8) + Data([0xFF, 0xFE])
+                    + Data("ot\u{8}\u{8} exe_flags=EXE_WRITABLE|EXE_UPPER_LAYER ".utf8)
+                line += Data("container_id=0a8f2c69d33f container_name=lab-dropped\n".utf8)
+                let url = folder.appendingPathComponent("alert.log")
+                try line.write(to: url)
+                return url
+            })
         #expect(rawControls(in: run.stdout, allowingSGR: format == "text").isEmpty, "\(run.output.prefix(3000))")
         #expect(run.stderr.contains("plain-text alert"), "\(run.stderr)")
     }
 }
 
 @Suite struct VisibleBytesTests {
-    @Test(arguments: [
-        ([0x61, 0xFF, 0x62], #"a\xffb"#),
-        ([0xC3, 0xA9, 0x1B, 0x5B], #"é\x1b["#),
-        ([0xC0, 0x80], #"\xc0\x80"#),  // an overlong NUL
-        ([0xED, 0xA0, 0x80], #"\xed\xa0\x80"#),  // a surrogate
-        ([0xE2, 0x82], #"\xe2\x82"#),  // cut short
-        ([0x5C, 0xFF], #"\\\xff"#),  // a backslash before a byte reads as itself
-        ([0x5C, 0x78, 0x66, 0x66], #"\\xff"#),  // the text "\xff" cannot pass for a byte
-        ([0xE2, 0x80, 0xAE, 0x80], #"\u{202e}\x80"#),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([0x61, 0xFF, 0x62], #"a\xffb"#),
+            ([0xC3, 0xA9, 0x1B, 0x5B], #"é\x1b["#),
+            ([0xC0, 0x80], #"\xc0\x80"#),  // an overlong NUL
+            ([0xED, 0xA0, 0x80], #"\xed\xa0\x80"#),  // a surrogate
+            ([0xE2, 0x82], #"\xe2\x82"#),  // cut short
+            ([0x5C, 0xFF], #"\\\xff"#),  // a backslash before a byte reads as itself
+            ([0x5C, 0x78, 0x66, 0x66], #"\\xff"#),  // the text "\xff" cannot pass for a byte
+            ([0xE2, 0x80, 0xAE, 0x80], #"\u{202e}\x80"#),
+        ] as [([UInt8], String)])
     func `bytes that are not UTF-8 show as hex escapes that nothing else can look like`(bytes: [UInt8], shown: String) {
         #expect(TerminalText.escaped(bytes: bytes) == shown)
     }

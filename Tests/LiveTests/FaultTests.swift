@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -42,8 +42,11 @@ struct FaultTests {
     private func stoppedMidCollect(_ engine: PrivateEngine, by signal: Int32, alert: URL, scratch: Scratch) throws {
         let bundle = scratch.url.appendingPathComponent("stopped-by-\(signal)")
         let collect = try ChildProcess(
-            [Tool.binary.path, "collect", "--alert", alert.path, "--host", engine.host, "--timeout", "10", "--window", "30m",
-             "--out", bundle.path],
+            [
+                Tool.binary.path, "collect", "--alert", alert.path, "--host", engine.host, "--timeout", "10",
+                "--window", "30m",
+                "--out", bundle.path,
+            ],
             environment: ProcessInfo.processInfo.environment)
         // Wait until the staging folder holds 32 MiB: both streams are then well under way.
         let deadline = Date().addingTimeInterval(120)
@@ -54,7 +57,8 @@ struct FaultTests {
             usleep(20_000)
         }
         try #require(
-            collect.isRunning, "collect ended before the engine could be stopped (\(staged) bytes staged): \(collect.finish(within: 60))")
+            collect.isRunning,
+            "collect ended before the engine could be stopped (\(staged) bytes staged): \(collect.finish(within: 60))")
         let killed = try #require(engine.pid(), "no dockerd pid")
         engine.arguments = try engine.commandLine(of: killed)
         kill(killed, signal)
@@ -69,7 +73,9 @@ struct FaultTests {
             return
         }
         #expect(run.status == 69, "\(run)")
-        #expect(run.stderr.contains("no bundle") || run.stderr.contains("not written") || run.stderr.contains(bundle.path), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("no bundle") || run.stderr.contains("not written") || run.stderr.contains(bundle.path),
+            "\(run.stderr)")
         #expect(run.stderr.contains(engine.host), "the message should name the engine: \(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: bundle.path), "a half bundle was left at \(bundle.path)")
         #expect(scratch.listing() == [alert.lastPathComponent], "leftovers: \(scratch.listing())")
@@ -79,7 +85,8 @@ struct FaultTests {
     private func expectWhole(_ bundle: URL, run: ToolRun) throws {
         let verify = try Tool.run(["verify", bundle.path], timeLimit: 300)
         #expect(verify.status == 0, "\(verify)")
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: bundle.appendingPathComponent("report.json")))
+        let report = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: bundle.appendingPathComponent("report.json")))
         let executable = (report as? [String: Any])?["executable"] as? [String: Any]
         #expect((executable?["size"] as? Int) == 256 << 20, "\(String(describing: executable))")
         #expect(executable?["sha256"] is String, "\(String(describing: executable))")
@@ -93,8 +100,10 @@ struct FaultTests {
     /// An engine stopped cleanly takes its socket with it: there is no engine at that path.
     private func cleanlyStoppedEngineIsMissing(_ engine: PrivateEngine, alert: URL) throws {
         if let pid = engine.pid() { engine.waitGone(pid) }
-        #expect(!FileManager.default.fileExists(atPath: engine.socket), "dockerd stopped with SIGTERM removes its socket")
-        let run = try Tool.run(["inspect", "--alert", alert.path, "--host", engine.host, "--timeout", "5"], timeLimit: 60)
+        #expect(
+            !FileManager.default.fileExists(atPath: engine.socket), "dockerd stopped with SIGTERM removes its socket")
+        let run = try Tool.run(
+            ["inspect", "--alert", alert.path, "--host", engine.host, "--timeout", "5"], timeLimit: 60)
         #expect(run.status == 69, "\(run)")
         #expect(run.stderr.contains("no engine socket at \(engine.socket)"), "\(run.stderr)")
     }
@@ -102,7 +111,8 @@ struct FaultTests {
     /// The killed engine left its socket file behind: nobody listens there.
     private func staleSocketIsRefused(_ engine: PrivateEngine, alert: URL) throws {
         #expect(FileManager.default.fileExists(atPath: engine.socket), "dockerd killed with SIGKILL leaves its socket")
-        let run = try Tool.run(["inspect", "--alert", alert.path, "--host", engine.host, "--timeout", "5"], timeLimit: 60)
+        let run = try Tool.run(
+            ["inspect", "--alert", alert.path, "--host", engine.host, "--timeout", "5"], timeLimit: 60)
         #expect(run.status == 69, "\(run)")
         #expect(run.stderr.contains("connection refused by \(engine.host)"), "\(run.stderr)")
         #expect(run.seconds < 15)
@@ -113,12 +123,16 @@ struct FaultTests {
         try engine.restart()
         let bundle = scratch.url.appendingPathComponent("after-restart")
         let run = try Tool.run(
-            ["collect", "--alert", alert.path, "--host", engine.host, "--timeout", "30", "--window", "30m", "--out", bundle.path],
+            [
+                "collect", "--alert", alert.path, "--host", engine.host, "--timeout", "30", "--window", "30m", "--out",
+                bundle.path,
+            ],
             timeLimit: 300)
         #expect(run.status == 0, "\(run)")
         let verify = try Tool.run(["verify", bundle.path], timeLimit: 300)
         #expect(verify.status == 0, "\(verify)")
-        let inspect = try Tool.run(["inspect", "--alert", alert.path, "--host", engine.host, "--format", "json"], timeLimit: 300)
+        let inspect = try Tool.run(
+            ["inspect", "--alert", alert.path, "--host", engine.host, "--format", "json"], timeLimit: 300)
         #expect(inspect.status == 0, "\(inspect)")
         try? FileManager.default.removeItem(at: bundle)
     }
@@ -138,8 +152,10 @@ struct FaultTests {
         let commands: [[String]] = [
             ["inspect", "--alert", open.appendingPathComponent("alert.json").path, "--host", engine.host],
             ["doctor", "--host", engine.host],
-            ["collect", "--alert", open.appendingPathComponent("alert.json").path, "--host", engine.host,
-             "--out", open.appendingPathComponent("bundle").path],
+            [
+                "collect", "--alert", open.appendingPathComponent("alert.json").path, "--host", engine.host,
+                "--out", open.appendingPathComponent("bundle").path,
+            ],
         ]
         for arguments in commands {
             let run = try Tool.run(arguments + ["--timeout", "5"], timeLimit: 60, user: nobody)
@@ -159,7 +175,8 @@ struct FaultTests {
             #expect(run.stderr.contains("no engine socket at \(engine.socket)"), "\(arguments[0]): \(run.stderr)")
         }
         let bundle = scratch.url.appendingPathComponent("no-socket")
-        let run = try Tool.run(["collect", "--alert", alert.path, "--host", engine.host, "--out", bundle.path], timeLimit: 60)
+        let run = try Tool.run(
+            ["collect", "--alert", alert.path, "--host", engine.host, "--out", bundle.path], timeLimit: 60)
         #expect(run.status == 69, "\(run)")
         #expect(!FileManager.default.fileExists(atPath: bundle.path))
     }
@@ -178,7 +195,10 @@ private final class PrivateEngine {
     var host: String { "unix://" + socket }
     private var pidFile: String { directory.appendingPathComponent("docker/dockerd.pid").path }
     private var environment: [String: String] {
-        ["LAB_DIR": directory.path, "DOCKER_HOST": host, "DOCKER_CONFIG": directory.appendingPathComponent("docker/cli").path]
+        [
+            "LAB_DIR": directory.path, "DOCKER_HOST": host,
+            "DOCKER_CONFIG": directory.appendingPathComponent("docker/cli").path,
+        ]
     }
 
     init() throws {
@@ -200,13 +220,15 @@ private final class PrivateEngine {
     /// The `docker` CLI against this engine.
     @discardableResult
     func docker(_ arguments: [String], timeLimit: Double = 300) throws -> ToolRun {
-        let run = try Tool.run(arguments, environment: environment, timeLimit: timeLimit, binary: URL(fileURLWithPath: Self.dockerCLI))
+        let run = try Tool.run(
+            arguments, environment: environment, timeLimit: timeLimit, binary: URL(fileURLWithPath: Self.dockerCLI))
         guard run.status == 0 else { throw FaultError.setUp("docker \(arguments.joined(separator: " ")): \(run)") }
         return run
     }
 
     private static let dockerCLI: String = {
-        for path in ["/usr/local/bin/docker", "/usr/bin/docker"] where FileManager.default.isExecutableFile(atPath: path) {
+        for path in ["/usr/local/bin/docker", "/usr/bin/docker"]
+        where FileManager.default.isExecutableFile(atPath: path) {
             return path
         }
         return "docker"
@@ -215,8 +237,9 @@ private final class PrivateEngine {
     /// A container holding `/tmp/big` (256 MiB) that wrote 128 MiB of logs, and a Falco alert
     /// claiming `/tmp/big` was dropped and run in it (the lab's `dropped` alert, re-pointed).
     func bigScenario(alertInto folder: URL) throws -> URL {
-        let manifest = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: directory.appendingPathComponent("lab.json"))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: directory.appendingPathComponent("lab.json"))) as? [String: Any]
         let described = manifest?["docker"] as? [String: Any]
         let image = try #require(described?["image"] as? String)
         let dropped = (described?["scenarios"] as? [String: Any])?["dropped"] as? [String: Any]
@@ -228,7 +251,8 @@ private final class PrivateEngine {
             echo ready; exec sleep 100000
             """
         let id = try docker([
-            "run", "-d", "--name", "fault-big", "--network", "none", "--label", "alert-inspect.lab=1", image, "sh", "-c", script,
+            "run", "-d", "--name", "fault-big", "--network", "none", "--label", "alert-inspect.lab=1", image, "sh",
+            "-c", script,
         ]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let deadline = Date().addingTimeInterval(240)
         while try !docker(["logs", "--tail", "1", id]).output.contains("ready") {
@@ -301,7 +325,9 @@ private struct Scratch {
 
     /// Bytes in every file below the folder but the ones named (a bundle being staged).
     func bytesStaged(excluding names: Set<String>) -> Int64 {
-        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else {
+            return 0
+        }
         var total: Int64 = 0
         for case let file as URL in walker where !names.contains(file.lastPathComponent) {
             total += Int64((try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)

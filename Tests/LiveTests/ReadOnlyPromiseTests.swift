@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The read-only promise (SPEC "Never": no request other than GET and HEAD), checked twice for
 /// every command that talks to an engine (inspect, doctor, collect, watch), against the lab's real
@@ -9,7 +9,9 @@ import TestSupport
 /// line the engine really received.
 @Suite(.lab, .serialized)
 struct ReadOnlyPromiseTests {
-    static let dockerScenarios = ["dropped", "overwritten", "deleted", "false-claim", "memfd", "tty", "risky", "removed"]
+    static let dockerScenarios = [
+        "dropped", "overwritten", "deleted", "false-claim", "memfd", "tty", "risky", "removed",
+    ]
 
     /// A run of the tool against `engine` through a recording proxy.
     private struct Observed {
@@ -27,19 +29,22 @@ struct ReadOnlyPromiseTests {
     }
 
     private func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("read-only-" + UUID().uuidString.prefix(8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "read-only-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         return url
     }
 
     /// The methods of every exchange in a recording folder's `recording.json`.
     private func recordedMethods(_ folder: URL) throws -> [String] {
-        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("recording.json")))
+        let index = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: folder.appendingPathComponent("recording.json")))
         let exchanges = try #require((index as? [String: Any])?["exchanges"] as? [[String: Any]])
         return exchanges.compactMap { $0["method"] as? String }
     }
 
-    private func expectReadOnly(_ methods: [String], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectReadOnly(_ methods: [String], _ what: String, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         #expect(!methods.isEmpty, "\(what): nothing was recorded", sourceLocation: sourceLocation)
         for method in methods {
             #expect(method == "GET" || method == "HEAD", "\(what) sent \(method)", sourceLocation: sourceLocation)
@@ -75,7 +80,9 @@ struct ReadOnlyPromiseTests {
             #expect([0, 3].contains(observed.run.status), "\(observed.run)")
             expectReadOnly(try recordedMethods(record), "\(arguments.joined(separator: " ")) (recorded)")
             expectReadOnly(wireMethods(observed.wire), "\(arguments.joined(separator: " ")) (on the wire)")
-            #expect(observed.wire.count == (try recordedMethods(record)).count, "every request on the wire is in the recording")
+            #expect(
+                observed.wire.count == (try recordedMethods(record)).count,
+                "every request on the wire is in the recording")
         }
     }
 
@@ -88,7 +95,9 @@ struct ReadOnlyPromiseTests {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let record = folder.appendingPathComponent("recording")
-        let observed = try observe(engine) { host in ["doctor", "--host", host, "--record", record.path, "--format", "json"] }
+        let observed = try observe(engine) { host in
+            ["doctor", "--host", host, "--record", record.path, "--format", "json"]
+        }
         #expect(observed.run.status == 0, "\(observed.run)")
         expectReadOnly(try recordedMethods(record), "doctor (recorded)")
         expectReadOnly(wireMethods(observed.wire), "doctor (on the wire)")
@@ -103,7 +112,9 @@ struct ReadOnlyPromiseTests {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let bundle = folder.appendingPathComponent("bundle")
-        let observed = try observe(engine) { host in ["collect", "--alert", scenario.alert, "--host", host, "--out", bundle.path] }
+        let observed = try observe(engine) { host in
+            ["collect", "--alert", scenario.alert, "--host", host, "--out", bundle.path]
+        }
         #expect(observed.run.status == 0, "\(observed.run)")
         expectReadOnly(wireMethods(observed.wire), "collect (on the wire)")
         // The bundle's own record of the conversation: the investigation's recording, and the
@@ -130,22 +141,29 @@ struct ReadOnlyPromiseTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("bundles")
         // Only the Docker engine's alerts: the proxy stands in front of that engine alone.
-        let alerts = try String(contentsOf: manifest.alertsURL, encoding: .utf8).split(separator: "\n")
+        let alerts =
+            try String(contentsOf: manifest.alertsURL, encoding: .utf8).split(separator: "\n")
             .filter { line in engine.scenarios.values.contains { line.contains($0.shortId) } }
             .joined(separator: "\n") + "\n"
         let proxy = try FakeEngine.forwarding(to: engine.socket)
         defer { proxy.stop() }
         let run = try Tool.run(
-            ["watch", "--input", "-", "--out", out.path, "--host", "unix://" + proxy.socketPath], input: Data(alerts.utf8),
+            ["watch", "--input", "-", "--out", out.path, "--host", "unix://" + proxy.socketPath],
+            input: Data(alerts.utf8),
             timeLimit: 600)
         #expect(run.status == 0, "\(run)")
         expectReadOnly(wireMethods(proxy.requests), "watch (on the wire)")
         let bundles = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [])
             .map { out.appendingPathComponent($0) }
-            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("engine/recording/recording.json").path) }
+            .filter {
+                FileManager.default.fileExists(
+                    atPath: $0.appendingPathComponent("engine/recording/recording.json").path)
+            }
         #expect(!bundles.isEmpty, "no bundle in \(out.path): \(run)")
         for bundle in bundles {
-            expectReadOnly(try recordedMethods(bundle.appendingPathComponent("engine/recording")), "watch (\(bundle.lastPathComponent))")
+            expectReadOnly(
+                try recordedMethods(bundle.appendingPathComponent("engine/recording")),
+                "watch (\(bundle.lastPathComponent))")
         }
     }
 
@@ -160,7 +178,8 @@ struct ReadOnlyPromiseTests {
         let proxy = try FakeEngine.forwarding(to: engine.socket)
         defer { proxy.stop() }
         let environment = ["DOCKER_HOST": "unix://" + proxy.socketPath]
-        let triage = try Tool.run(["triage", manifest.alerts, "--format", "json"], environment: environment, timeLimit: 120)
+        let triage = try Tool.run(
+            ["triage", manifest.alerts, "--format", "json"], environment: environment, timeLimit: 120)
         #expect(triage.status == 0, "\(triage)")
         let bundle = folder.appendingPathComponent("bundle")
         let collect = try Tool.run(

@@ -21,7 +21,8 @@ package struct ToolRun: Sendable, CustomStringConvertible {
     package var maxResidentKiB: Int?
 
     package init(
-        status: Int32, signal: Int32?, timedOut: Bool, stdout: Data, stderr: String, seconds: Double, maxResidentKiB: Int?
+        status: Int32, signal: Int32?, timedOut: Bool, stdout: Data, stderr: String, seconds: Double,
+        maxResidentKiB: Int?
     ) {
         self.status = status
         self.signal = signal
@@ -86,7 +87,8 @@ package enum Tool {
     ) throws -> ToolRun {
         let tool = binary ?? Self.binary
         guard FileManager.default.isExecutableFile(atPath: tool.path) else { throw ToolRunError.notBuilt(tool.path) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tool-run-" + UUID().uuidString.prefix(8))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tool-run-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let timeFile = scratch.appendingPathComponent("rss")
@@ -237,7 +239,11 @@ package final class ChildProcess: @unchecked Sendable {
                     continue
                 }
                 lock.lock()
-                if entry.fd == out { stdout.append(contentsOf: buffer[0..<count]) } else { stderr.append(contentsOf: buffer[0..<count]) }
+                if entry.fd == out {
+                    stdout.append(contentsOf: buffer[0..<count])
+                } else {
+                    stderr.append(contentsOf: buffer[0..<count])
+                }
                 lock.unlock()
             }
         }
