@@ -270,7 +270,8 @@ extension FakeEngine {
                 }
                 guard connected == 0 else { return }
                 // The request line as received; the headers the engine needs, and no keep-alive.
-                let request = line + "\r\nHost: docker\r\nUser-Agent: alert-inspect-test-proxy\r\nConnection: close\r\n\r\n"
+                let request =
+                    line + "\r\nHost: docker\r\nUser-Agent: alert-inspect-test-proxy\r\nConnection: close\r\n\r\n"
                 guard FakeEngine.send(engine, Data(request.utf8)) else { return }
                 var buffer = [UInt8](repeating: 0, count: 1 << 16)
                 while true {
