@@ -120,3 +120,28 @@ import Testing
         #expect(names.claim("payload") == "payload-2")
     }
 }
+
+/// Large files take the `O_DIRECT` path past their first MiB; what lands on disk must not change.
+@Suite struct EvidenceFileWriterTests {
+    @Test(arguments: [0, 1, 4095, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12345])
+    func `what is written is exactly what was given, whatever its size`(size: Int) throws {
+        let parent = try TestFolder("writer")
+        defer { parent.remove() }
+        let staging = try StagingFolder.create(for: parent.child("bundle"))
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let writer = try staging.createFile("big", mode: 0o400)
+        var start = 0
+        while start < bytes.count {
+            let stop = min(bytes.count, start + Int.random(in: 1...70_000))
+            try bytes[start..<stop].withUnsafeBytes { try writer.write($0) }
+            start = stop
+        }
+        let digest = try writer.finish()
+        let path = staging.root.appendingPathComponent("big").path
+        #expect(FileManager.default.contents(atPath: path) == Data(bytes))
+        #expect(digest == (try FileDigest.ofFile(atPath: path)))
+        #expect(digest.size == Int64(size))
+        #expect(parent.mode(staging.root.lastPathComponent + "/big") == 0o400)
+    }
+}

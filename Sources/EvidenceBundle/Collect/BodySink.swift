@@ -15,7 +15,7 @@ final class BodySink: @unchecked Sendable {
     // `abandon` has joined it; `filling` only by the feeding thread; everything else under `condition`.
 
     static let blockSize = 1 << 20
-    static let maxQueuedBlocks = 8
+    static let maxQueuedBlocks = 4
 
     private var hasher = SHA256()
     private var size: Int64 = 0
