@@ -13,7 +13,9 @@ import Testing
 
     /// The answers of a small running container with one added executable, `/tmp/evil`, whose
     /// archive is hostile; `logs` answers the log request.
-    static func engine(logs: @escaping @Sendable () -> FakeEngine.Reply = { .respond(status: 200, headers: [:], body: frames) })
+    static func engine(
+        logs: @escaping @Sendable () -> FakeEngine.Reply = { .respond(status: 200, headers: [:], body: frames) }
+    )
         throws -> FakeEngine
     {
         try FakeEngine { line in
@@ -22,24 +24,32 @@ import Testing
             let target = parts.count > 1 ? String(parts[1]) : ""
             let path = target.split(separator: "?").first.map(String.init) ?? ""
             let id = containerID
-            let json = ["Content-Type": "application/json", "Api-Version": "1.41", "Date": "Sun, 29 Nov 2026 11:00:31 GMT"]
+            let json = [
+                "Content-Type": "application/json", "Api-Version": "1.41", "Date": "Sun, 29 Nov 2026 11:00:31 GMT",
+            ]
             func answer(_ text: String, status: Int = 200) -> FakeEngine.Reply {
                 .respond(status: status, headers: json, body: Data(text.utf8))
             }
             switch (method, path) {
             case ("GET", "/_ping"):
-                return .respond(status: 200, headers: ["Api-Version": "1.41", "Date": "Sun, 29 Nov 2026 11:00:31 GMT"], body: Data("OK".utf8))
+                return .respond(
+                    status: 200, headers: ["Api-Version": "1.41", "Date": "Sun, 29 Nov 2026 11:00:31 GMT"],
+                    body: Data("OK".utf8))
             case ("GET", "/v1.41/containers/fake/json"):
                 return answer(
-                    #"{"Id":"\#(id)","Name":"/fake","Image":"sha256:feed","State":{"Status":"running","Running":true,"Pid":0},"Config":{"Tty":false,"Image":"fake:1"}}"#)
+                    #"{"Id":"\#(id)","Name":"/fake","Image":"sha256:feed","State":{"Status":"running","Running":true,"Pid":0},"Config":{"Tty":false,"Image":"fake:1"}}"#
+                )
             case ("GET", "/v1.41/version"): return answer(#"{"Version":"20.10.24","ApiVersion":"1.41"}"#)
-            case ("GET", "/v1.41/info"): return answer(#"{"Name":"fakehost","Driver":"overlay2","ServerVersion":"20.10.24"}"#)
+            case ("GET", "/v1.41/info"):
+                return answer(#"{"Name":"fakehost","Driver":"overlay2","ServerVersion":"20.10.24"}"#)
             case ("GET", "/v1.41/containers/\(id)/changes"): return answer(#"[{"Path":"/tmp/evil","Kind":1}]"#)
-            case ("GET", "/v1.41/containers/\(id)/top"): return answer(#"{"Titles":["UID","PID","CMD"],"Processes":[]}"#)
+            case ("GET", "/v1.41/containers/\(id)/top"):
+                return answer(#"{"Titles":["UID","PID","CMD"],"Processes":[]}"#)
             case ("GET", "/v1.41/containers/\(id)/logs"): return logs()
             case ("GET", "/v1.41/events"): return .respond(status: 200, headers: json, body: Data())
             case ("HEAD", "/v1.41/containers/\(id)/archive"), ("GET", "/v1.41/containers/\(id)/archive"):
-                let stat = Data(#"{"name":"evil","size":5,"mode":493,"mtime":"2026-11-29T11:00:00Z","linkTarget":""}"#.utf8)
+                let stat = Data(
+                    #"{"name":"evil","size":5,"mode":493,"mtime":"2026-11-29T11:00:00Z","linkTarget":""}"#.utf8)
                 let headers = [PathStat.headerName: stat.base64EncodedString(), "Content-Type": "application/x-tar"]
                 return .respond(status: 200, headers: headers, body: method == "HEAD" ? Data() : Data(hostileArchive))
             default:
@@ -53,9 +63,14 @@ import Testing
         func frame(_ stream: UInt8, _ text: String) -> [UInt8] {
             let payload = Array(text.utf8)
             let size = UInt32(payload.count)
-            return [stream, 0, 0, 0, UInt8(size >> 24), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)] + payload
+            return [
+                stream, 0, 0, 0, UInt8(size >> 24), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF),
+                UInt8(size & 0xFF),
+            ] + payload
         }
-        return Data(frame(1, "2026-11-29T11:00:00.000000000Z out line\n") + frame(2, "2026-11-29T11:00:01.000000000Z err line\n"))
+        return Data(
+            frame(1, "2026-11-29T11:00:00.000000000Z out line\n")
+                + frame(2, "2026-11-29T11:00:01.000000000Z err line\n"))
     }()
 
     static let hostileArchive = TarStream.archive([
@@ -71,13 +86,18 @@ import Testing
     }
 
     func collect(_ collector: Collector, into destination: URL) async throws -> Collector.Result {
-        try await collector.collect(container: "fake", alert: Array(#"{"rule":"test"}"#.utf8), into: destination) { connection in
-            try await Investigator(connection: connection, settings: .init(window: 60, maxLogLines: 10, toolVersion: "test"))
-                .investigate(container: "fake", alert: nil)
+        try await collector.collect(container: "fake", alert: Array(#"{"rule":"test"}"#.utf8), into: destination) {
+            connection in
+            try await Investigator(
+                connection: connection, settings: .init(window: 60, maxLogLines: 10, toolVersion: "test")
+            )
+            .investigate(container: "fake", alert: nil)
         }
     }
 
-    @Test func `a changed executable's hostile archive yields only its plain file, and the bundle verifies`() async throws {
+    @Test func `a changed executable's hostile archive yields only its plain file, and the bundle verifies`()
+        async throws
+    {
         let fake = try Self.engine()
         defer { fake.stop() }
         let parent = try TestFolder("collect")
@@ -90,8 +110,12 @@ import Testing
         #expect(!listing.contains { $0.hasSuffix("escape") || $0.hasSuffix("/link") })
         #expect(listing.allSatisfy { $0 == "bundle" || $0.hasPrefix("bundle/") })
         #expect(FileManager.default.contents(atPath: parent.child("bundle/files/evil").path) == Data("MZ...".utf8))
-        #expect(FileManager.default.contents(atPath: parent.child("bundle/files/evil.tar").path) == Data(Self.hostileArchive))
-        #expect(FileManager.default.contents(atPath: parent.child("bundle/alert.json").path) == Data(#"{"rule":"test"}"#.utf8))
+        #expect(
+            FileManager.default.contents(atPath: parent.child("bundle/files/evil.tar").path)
+                == Data(Self.hostileArchive))
+        #expect(
+            FileManager.default.contents(atPath: parent.child("bundle/alert.json").path)
+                == Data(#"{"rule":"test"}"#.utf8))
         #expect(
             FileManager.default.contents(atPath: parent.child("bundle/logs/stderr.txt").path)
                 == Data("2026-11-29T11:00:01.000000000Z err line\n".utf8))
@@ -106,7 +130,10 @@ import Testing
 
         let log = try String(contentsOf: parent.child("bundle/collection.log"), encoding: .utf8)
         #expect(log.contains("\tHEAD\t/v1.41/containers/\(Self.containerID)/archive?path=%2Ftmp%2Fevil\t200\t0\t"))
-        #expect(log.contains("\tGET\t/v1.41/containers/\(Self.containerID)/archive?path=%2Ftmp%2Fevil\t200\t\(Self.hostileArchive.count)\t"))
+        #expect(
+            log.contains(
+                "\tGET\t/v1.41/containers/\(Self.containerID)/archive?path=%2Ftmp%2Fevil\t200\t\(Self.hostileArchive.count)\t"
+            ))
     }
 
     @Test func `an engine that dies mid-stream leaves nothing at DIR and says so`() async throws {
@@ -157,9 +184,12 @@ import Testing
     }
 
     @Test func `SPEC names for recorded answers`() {
-        #expect(Collector.specName(method: "GET", target: "/v1.41/containers/x/json") == .engine("engine/container.json"))
-        #expect(Collector.specName(method: "GET", target: "/v1.41/events?since=1&until=2") == .engine("engine/events.json"))
-        #expect(Collector.specName(method: "GET", target: "/v1.41/containers/x/logs?stdout=1") == .logs("logs/window.raw"))
+        #expect(
+            Collector.specName(method: "GET", target: "/v1.41/containers/x/json") == .engine("engine/container.json"))
+        #expect(
+            Collector.specName(method: "GET", target: "/v1.41/events?since=1&until=2") == .engine("engine/events.json"))
+        #expect(
+            Collector.specName(method: "GET", target: "/v1.41/containers/x/logs?stdout=1") == .logs("logs/window.raw"))
         #expect(
             Collector.specName(method: "GET", target: "/v1.41/containers/x/archive?path=%2Ftmp%2Fa%20b")
                 == .archive(containerPath: "/tmp/a b"))

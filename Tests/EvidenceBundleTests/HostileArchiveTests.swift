@@ -81,7 +81,9 @@ import Testing
         #expect(result.journal.notes.contains { $0.contains("refused member") })
     }
 
-    @Test func `links, devices, directories, fifos and unknown types are refused; the plain file beside them is kept`() throws {
+    @Test func `links, devices, directories, fifos and unknown types are refused; the plain file beside them is kept`()
+        throws
+    {
         let result = try extract([
             .special("to-passwd", "2", link: "/etc/passwd"),
             .special("hard", "1", link: "../../etc/shadow"),
@@ -111,7 +113,10 @@ import Testing
         #expect(result.refused == 1)
     }
 
-    @Test func `names become safe file names: last component only, control bytes and leading dots gone, collisions numbered`() throws {
+    @Test
+    func `names become safe file names: last component only, control bytes and leading dots gone, collisions numbered`()
+        throws
+    {
         let result = try extract([
             .file("usr/bin/pay\u{1B}[31mload", "1"),
             .file(".hidden", "2"),

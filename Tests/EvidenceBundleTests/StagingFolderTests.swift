@@ -10,7 +10,8 @@ import Testing
         defer { parent.remove() }
         try parent.write("folder/keep.txt", "mine")
         try parent.write("file", "mine too")
-        try FileManager.default.createSymbolicLink(atPath: parent.child("dangling").path, withDestinationPath: "/nonexistent/x")
+        try FileManager.default.createSymbolicLink(
+            atPath: parent.child("dangling").path, withDestinationPath: "/nonexistent/x")
         let before = parent.listing()
         for name in ["folder", "file", "dangling"] {
             #expect {
@@ -84,7 +85,8 @@ import Testing
         try parent.write("target", "original")
         let staging = try StagingFolder.create(for: parent.child("bundle"))
         try FileManager.default.createSymbolicLink(
-            atPath: staging.root.appendingPathComponent("planted").path, withDestinationPath: parent.child("target").path)
+            atPath: staging.root.appendingPathComponent("planted").path,
+            withDestinationPath: parent.child("target").path)
         #expect(throws: EvidenceBundleError.self) { try staging.write("planted", Data("overwritten".utf8)) }
         _ = try staging.write("once", Data("1".utf8))
         #expect(throws: EvidenceBundleError.self) { try staging.write("once", Data("2".utf8)) }

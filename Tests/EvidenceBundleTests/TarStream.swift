@@ -28,7 +28,8 @@ enum TarStream {
         for member in members {
             if let paxPath = member.paxPath {
                 let record = paxRecord("path", paxPath)
-                out += header(name: "PaxHeaders/0", typeflag: UInt8(ascii: "x"), size: record.count, link: "", mode: 0o644)
+                out += header(
+                    name: "PaxHeaders/0", typeflag: UInt8(ascii: "x"), size: record.count, link: "", mode: 0o644)
                 out += padded(record)
             }
             out += header(
@@ -68,7 +69,9 @@ enum TarStream {
     private static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
         let body = " \(key)=\(value)\n"
         var length = body.utf8.count + 1
-        while String(length).utf8.count + body.utf8.count != length { length = String(length).utf8.count + body.utf8.count }
+        while String(length).utf8.count + body.utf8.count != length {
+            length = String(length).utf8.count + body.utf8.count
+        }
         return Array("\(length)\(body)".utf8)
     }
 

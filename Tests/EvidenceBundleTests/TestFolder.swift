@@ -23,7 +23,8 @@ struct TestFolder {
 
     func write(_ relative: String, _ text: String) throws {
         let target = child(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: target)
     }
 

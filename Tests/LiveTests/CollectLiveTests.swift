@@ -4,8 +4,8 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -18,7 +18,8 @@ import TestSupport
         let url: URL
 
         init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("collect-live-" + UUID().uuidString.prefix(8))
+            url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "collect-live-" + UUID().uuidString.prefix(8))
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         }
 
@@ -36,8 +37,10 @@ import TestSupport
         let alert = try AlertFile.load(scenario.alertURL)
         let collector = Collector(
             engine: EngineConnection.Options(hostFlag: engine.host), settings: .init(toolVersion: "test"))
-        return try await collector.collect(container: alert.containerID, alert: alertBytes, into: destination) { connection in
-            try await Investigator(connection: connection, settings: .init(toolVersion: "test")).investigate(container: nil, alert: alert)
+        return try await collector.collect(container: alert.containerID, alert: alertBytes, into: destination) {
+            connection in
+            try await Investigator(connection: connection, settings: .init(toolVersion: "test")).investigate(
+                container: nil, alert: alert)
         }
     }
 
@@ -64,7 +67,9 @@ import TestSupport
         return info.st_mode & 0o7777
     }
 
-    @Test(.lab) func `the dropped binary's bundle holds the real file, checks with sha256sum and verify, and replays`() async throws {
+    @Test(.lab) func `the dropped binary's bundle holds the real file, checks with sha256sum and verify, and replays`()
+        async throws
+    {
         let scenario = try Lab.require(.docker).scenario("dropped")
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -119,25 +124,35 @@ import TestSupport
         }
 
         let tampers: [(String, (URL) throws -> Void, String)] = [
-            ("byte", { bundle in
-                let log = bundle.appendingPathComponent("logs/stdout.txt")
-                var data = try Data(contentsOf: log)
-                data[data.startIndex] ^= 0x01
-                try data.write(to: log)
-            }, "changed\tlogs/stdout.txt"),
-            ("removed", { bundle in
-                try FileManager.default.removeItem(at: bundle.appendingPathComponent("engine/top.json"))
-            }, "missing\tengine/top.json"),
-            ("added", { bundle in
-                try Data("planted".utf8).write(to: bundle.appendingPathComponent("files/planted"))
-            }, "extra\tfiles/planted"),
+            (
+                "byte",
+                { bundle in
+                    let log = bundle.appendingPathComponent("logs/stdout.txt")
+                    var data = try Data(contentsOf: log)
+                    data[data.startIndex] ^= 0x01
+                    try data.write(to: log)
+                }, "changed\tlogs/stdout.txt"
+            ),
+            (
+                "removed",
+                { bundle in
+                    try FileManager.default.removeItem(at: bundle.appendingPathComponent("engine/top.json"))
+                }, "missing\tengine/top.json"
+            ),
+            (
+                "added",
+                { bundle in
+                    try Data("planted".utf8).write(to: bundle.appendingPathComponent("files/planted"))
+                }, "extra\tfiles/planted"
+            ),
         ]
         for (label, tamper, finding) in tampers {
             let copy = scratch.url.appendingPathComponent(label)
             try FileManager.default.copyItem(at: original, to: copy)
             try tamper(copy)
             let result = try BundleVerifier.verify(copy)
-            #expect(result.findings.map(\.description).contains { $0.hasPrefix(finding) }, "\(label): \(result.findings)")
+            #expect(
+                result.findings.map(\.description).contains { $0.hasPrefix(finding) }, "\(label): \(result.findings)")
             #expect(result.findings.count == 1, "\(label): \(result.findings)")
             if FileManager.default.isExecutableFile(atPath: Self.binary.path) {
                 #expect(try run(["verify", copy.path]).status == 1)
@@ -189,10 +204,12 @@ import TestSupport
         let image = try engine.scenario("dropped").image
         // A sparse 2 GiB executable: made at once, but the archive endpoint streams every byte of it.
         let name = "collect-live-sparse-" + UUID().uuidString.prefix(6).lowercased()
-        let started = try docker(engine, [
-            "run", "-d", "--name", name, "--label", "alert-inspect.lab=1", "--network", "none", image,
-            "sh", "-c", "truncate -s 2G /tmp/sparse && chmod 755 /tmp/sparse && touch /tmp/ready && sleep 600",
-        ])
+        let started = try docker(
+            engine,
+            [
+                "run", "-d", "--name", name, "--label", "alert-inspect.lab=1", "--network", "none", image,
+                "sh", "-c", "truncate -s 2G /tmp/sparse && chmod 755 /tmp/sparse && touch /tmp/ready && sleep 600",
+            ])
         #expect(started.status == 0, "\(started.output)")
         defer { _ = try? docker(engine, ["rm", "-f", name]) }
         let id = started.output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -215,7 +232,8 @@ import TestSupport
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = [
-            "collect", "--host", engine.host, "--alert", alert.path, "--max-file-bytes", "4G", "--out", destination.path,
+            "collect", "--host", engine.host, "--alert", alert.path, "--max-file-bytes", "4G", "--out",
+            destination.path,
         ]
         let errors = Pipe()
         process.standardError = errors

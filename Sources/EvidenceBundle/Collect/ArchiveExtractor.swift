@@ -148,13 +148,16 @@ final class ArchiveExtractor {
         guard let file = current else { return }
         current = nil
         let digest = try file.writer.finish()
-        var detail = "member '\(VisibleText.escaped(file.entry.name.text))' (\(file.entry.mode.lsString), \(file.entry.size) bytes)"
+        var detail =
+            "member '\(VisibleText.escaped(file.entry.name.text))' (\(file.entry.mode.lsString), \(file.entry.size) bytes)"
         detail += " of the archive of \(quotedPath) in the container"
         if let stat, stat.name == file.entry.name.components.last {
             detail += "; the engine's stat: \(stat.mode.lsString), \(stat.size) bytes, modified \(stat.mtime ?? "?")"
         }
-        journal.add(.init(
-            path: file.writer.relativePath, digest: digest, kind: .extracted, producer: producer, acquiredAt: Date(),
-            detail: detail, truncated: isCut || file.isCut || digest.size != file.entry.size))
+        journal.add(
+            .init(
+                path: file.writer.relativePath, digest: digest, kind: .extracted, producer: producer,
+                acquiredAt: Date(),
+                detail: detail, truncated: isCut || file.isCut || digest.size != file.entry.size))
     }
 }

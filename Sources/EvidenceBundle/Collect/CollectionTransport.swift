@@ -66,7 +66,8 @@ final class CollectionTransport: EngineTransport {
         let started = Date()
         var transfer = CollectionJournal.Transfer(
             connection: plan.connection, method: request.method.rawValue, target: target, occurrence: 0,
-            started: started, seconds: 0, status: nil, bytes: 0, digest: nil, cappedAt: nil, engineDate: nil, error: nil)
+            started: started, seconds: 0, status: nil, bytes: 0, digest: nil, cappedAt: nil, engineDate: nil, error: nil
+        )
         // Replaced by one with a tap once a successful answer's head says what the body is.
         var sink = BodySink(tap: nil, background: false)
         var origin: FailureOrigin?
@@ -77,7 +78,8 @@ final class CollectionTransport: EngineTransport {
                 head: { head in
                     transfer.status = head.status
                     transfer.engineDate = head.header("Date")
-                    transfer.occurrence = journal.nextOccurrence(plan.connection, method: transfer.method, target: target)
+                    transfer.occurrence = journal.nextOccurrence(
+                        plan.connection, method: transfer.method, target: target)
                     do { try onHead(head) } catch {
                         origin = .reader
                         throw error
@@ -156,7 +158,8 @@ final class CollectionTransport: EngineTransport {
         case .logs:
             guard plan.connection == .recorded else { return nil }
             guard let framing = plan.logFraming else {
-                journal.note("the logs were kept as received but not demultiplexed: the container's Config.Tty is unknown")
+                journal.note(
+                    "the logs were kept as received but not demultiplexed: the container's Config.Tty is unknown")
                 return nil
             }
             return try LogTap(framing: framing, producer: producer, staging: plan.staging, journal: journal)
@@ -232,10 +235,11 @@ final class ArchiveTap: BodyTap {
     func finish(complete: Bool) throws {
         if let raw {
             let digest = try raw.finish()
-            journal.add(.init(
-                path: raw.relativePath, digest: digest, kind: .archive, producer: producer, acquiredAt: Date(),
-                detail: "the archive of \(VisibleText.escaped(containerPath)) in the container, as received",
-                truncated: !complete))
+            journal.add(
+                .init(
+                    path: raw.relativePath, digest: digest, kind: .archive, producer: producer, acquiredAt: Date(),
+                    detail: "the archive of \(VisibleText.escaped(containerPath)) in the container, as received",
+                    truncated: !complete))
         }
         try extractor.finish(complete: complete)
     }

@@ -10,13 +10,16 @@ extension Collector {
         let indexPath = try staging.path("\(BundleLayout.recording)/\(Recording.indexName)")
         let recording: Recording
         do {
-            recording = try JSONDecoder().decode(Recording.self, from: Data(contentsOf: URL(fileURLWithPath: indexPath)))
+            recording = try JSONDecoder().decode(
+                Recording.self, from: Data(contentsOf: URL(fileURLWithPath: indexPath)))
         } catch {
             throw EvidenceBundleError.cannotRead(path: indexPath, reason: "the recording's index: \(error)")
         }
         let transfers = journal.transfers.filter { $0.connection == .recorded }
         var named: Set<String> = []
-        let exchanges = recording.exchanges.sorted { ($0.target, $0.method, $0.occurrence) < ($1.target, $1.method, $1.occurrence) }
+        let exchanges = recording.exchanges.sorted {
+            ($0.target, $0.method, $0.occurrence) < ($1.target, $1.method, $1.occurrence)
+        }
         for exchange in exchanges {
             guard let body = exchange.body else {
                 try fileEmptyAnswer(exchange, staging: staging, journal: journal, named: &named)
@@ -36,14 +39,16 @@ extension Collector {
             let producer = "\(exchange.method) \(exchange.target)"
             let received = transfer.map { $0.started.addingTimeInterval($0.seconds) } ?? Date()
             let isCut = transfer?.cappedAt != nil
-            journal.add(.init(
-                path: recordedPath, digest: digest, kind: .recording, producer: producer, acquiredAt: received,
-                detail: "a recorded answer's body, byte for byte as received", truncated: isCut))
+            journal.add(
+                .init(
+                    path: recordedPath, digest: digest, kind: .recording, producer: producer, acquiredAt: received,
+                    detail: "a recorded answer's body, byte for byte as received", truncated: isCut))
 
             guard let spec = Self.specName(method: exchange.method, target: exchange.target) else { continue }
             guard (200..<300).contains(exchange.status) else {
                 journal.note(
-                    "\(spec.displayName) not kept: the engine answered \(exchange.status) to \(producer) (its answer is in \(BundleLayout.recording))")
+                    "\(spec.displayName) not kept: the engine answered \(exchange.status) to \(producer) (its answer is in \(BundleLayout.recording))"
+                )
                 continue
             }
             let name: String
@@ -51,14 +56,17 @@ extension Collector {
             case .engine(let file), .logs(let file):
                 name = file
             case .archive(let containerPath):
-                name = "\(BundleLayout.files)/" + journal.fileNames.claim(SafeName.make(containerPath, fallback: "file") + ".tar")
+                name =
+                    "\(BundleLayout.files)/"
+                    + journal.fileNames.claim(SafeName.make(containerPath, fallback: "file") + ".tar")
             }
             guard named.insert(name).inserted else { continue }
             if case .logs = spec { try staging.makeFolder(BundleLayout.logs) }
             try staging.link(recordedPath, as: name)
-            journal.add(.init(
-                path: name, digest: digest, kind: spec.kind, producer: producer, acquiredAt: received,
-                detail: "the recorded answer under its SPEC name", truncated: isCut, sameFileAs: recordedPath))
+            journal.add(
+                .init(
+                    path: name, digest: digest, kind: spec.kind, producer: producer, acquiredAt: received,
+                    detail: "the recorded answer under its SPEC name", truncated: isCut, sameFileAs: recordedPath))
         }
     }
 
@@ -67,7 +75,8 @@ extension Collector {
     private func fileEmptyAnswer(
         _ exchange: Recording.Exchange, staging: StagingFolder, journal: CollectionJournal, named: inout Set<String>
     ) throws {
-        guard (200..<300).contains(exchange.status), let spec = Self.specName(method: exchange.method, target: exchange.target)
+        guard (200..<300).contains(exchange.status),
+            let spec = Self.specName(method: exchange.method, target: exchange.target)
         else { return }
         let name: String
         switch spec {
@@ -77,9 +86,11 @@ extension Collector {
         guard named.insert(name).inserted else { return }
         if case .logs = spec { try staging.makeFolder(BundleLayout.logs) }
         let digest = try staging.write(name, Data())
-        journal.add(.init(
-            path: name, digest: digest, kind: spec.kind, producer: "\(exchange.method) \(exchange.target)", acquiredAt: Date(),
-            detail: "the engine answered \(exchange.status) with an empty body"))
+        journal.add(
+            .init(
+                path: name, digest: digest, kind: spec.kind, producer: "\(exchange.method) \(exchange.target)",
+                acquiredAt: Date(),
+                detail: "the engine answered \(exchange.status) with an empty body"))
     }
 
     /// What SPEC.md calls a recorded answer.
@@ -109,7 +120,8 @@ extension Collector {
         guard method == "GET" else { return nil }
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var segments = (parts.first ?? "").split(separator: "/").map(String.init)
-        if let first = segments.first, first.hasPrefix("v"), first.dropFirst().allSatisfy({ $0.isNumber || $0 == "." }) {
+        if let first = segments.first, first.hasPrefix("v"), first.dropFirst().allSatisfy({ $0.isNumber || $0 == "." })
+        {
             segments.removeFirst()
         }
         let engine = BundleLayout.engine
@@ -155,7 +167,8 @@ extension Collector {
             try checkpoint(journal)
             guard checked < settings.maxExecutableChecks else {
                 journal.note(
-                    "only the first \(settings.maxExecutableChecks) of \(candidates.count) changed paths were checked for executables")
+                    "only the first \(settings.maxExecutableChecks) of \(candidates.count) changed paths were checked for executables"
+                )
                 break
             }
             checked += 1
@@ -193,14 +206,19 @@ extension Collector {
     /// For an executable deleted after it ran, or run from a memfd, the host still holds its bytes
     /// behind the running process: `/proc/<host pid>/exe` reads them (as root on the engine's host).
     func recoverFromProc(_ report: InvestigationReport, staging: StagingFolder, journal: CollectionJournal) throws {
-        guard let executable = report.executable, executable.change == .deleted || executable.change == .memfd else { return }
+        guard let executable = report.executable, executable.change == .deleted || executable.change == .memfd else {
+            return
+        }
         guard let pid = executable.pid, pid > 0, executable.running else {
-            journal.note("the executable is \(executable.change.rawValue) and no process of it runs: nothing to recover from /proc")
+            journal.note(
+                "the executable is \(executable.change.rawValue) and no process of it runs: nothing to recover from /proc"
+            )
             return
         }
         guard report.engine.hostAccess.procVisible else {
             journal.note(
-                "the executable is \(executable.change.rawValue) but /proc/\(pid)/exe is not readable from here (run as root on the engine's host)")
+                "the executable is \(executable.change.rawValue) but /proc/\(pid)/exe is not readable from here (run as root on the engine's host)"
+            )
             return
         }
         journal.step("recovering the executable from /proc/\(pid)/exe")
@@ -241,23 +259,31 @@ extension Collector {
         }
         let digest = try writer.finish()
         let after = Self.readLink(hostPath)
-        journal.record(.init(
-            path: hostPath, started: started, seconds: Date().timeIntervalSince(started), bytes: digest.size, error: readError))
+        journal.record(
+            .init(
+                path: hostPath, started: started, seconds: Date().timeIntervalSince(started), bytes: digest.size,
+                error: readError))
         if isCut {
             journal.capReached("\(writer.relativePath): first \(settings.maxFileBytes) bytes kept (--max-file-bytes)")
         }
         if let readError { journal.note("\(hostPath) could not be read to the end: \(readError)") }
         if before != after {
-            journal.note("\(hostPath) pointed elsewhere after the read (the process may have ended and its pid been reused)")
+            journal.note(
+                "\(hostPath) pointed elsewhere after the read (the process may have ended and its pid been reused)")
         }
-        var detail = "the executable of host pid \(pid) (a process of container \(report.container?.id.prefix(12) ?? "?"))"
+        var detail =
+            "the executable of host pid \(pid) (a process of container \(report.container?.id.prefix(12) ?? "?"))"
         detail += ", which points at '\(VisibleText.escaped(before ?? "?"))'; read through the engine host's /proc"
         if let expected = executable.sha256 {
-            detail += expected == digest.sha256 ? "; its sha256 is the report's" : "; its sha256 differs from the report's \(expected)"
+            detail +=
+                expected == digest.sha256
+                ? "; its sha256 is the report's" : "; its sha256 differs from the report's \(expected)"
         }
-        journal.add(.init(
-            path: writer.relativePath, digest: digest, kind: .hostRecovery, producer: "host \(hostPath)", acquiredAt: Date(),
-            detail: detail, truncated: isCut || readError != nil))
+        journal.add(
+            .init(
+                path: writer.relativePath, digest: digest, kind: .hostRecovery, producer: "host \(hostPath)",
+                acquiredAt: Date(),
+                detail: detail, truncated: isCut || readError != nil))
     }
 
     static func readLink(_ path: String) -> String? {

@@ -9,9 +9,12 @@ extension Collector {
         let producer = "alert-inspect \(settings.toolVersion)"
         for (name, format) in [(BundleLayout.report, ReportFormat.json), (BundleLayout.reportMarkdown, .markdown)] {
             let digest = try staging.write(name, Data(try renderer.render(report, as: format).utf8))
-            journal.add(.init(
-                path: name, digest: digest, kind: .report, producer: producer, acquiredAt: Date(),
-                detail: format == .json ? "the investigation report (\(InvestigationReport.schemaName))" : "the same report for people"))
+            journal.add(
+                .init(
+                    path: name, digest: digest, kind: .report, producer: producer, acquiredAt: Date(),
+                    detail: format == .json
+                        ? "the investigation report (\(InvestigationReport.schemaName))" : "the same report for people")
+            )
         }
     }
 
@@ -51,10 +54,11 @@ extension Collector {
     ) throws -> BundleManifest {
         let logText = Self.collectionLog(journal, toolVersion: settings.toolVersion)
         let logDigest = try staging.write(BundleLayout.collectionLog, Data(logText.utf8))
-        journal.add(.init(
-            path: BundleLayout.collectionLog, digest: logDigest, kind: .collectionLog,
-            producer: "alert-inspect \(settings.toolVersion)", acquiredAt: Date(),
-            detail: "every request made and every host read, with time, status, bytes and duration"))
+        journal.add(
+            .init(
+                path: BundleLayout.collectionLog, digest: logDigest, kind: .collectionLog,
+                producer: "alert-inspect \(settings.toolVersion)", acquiredAt: Date(),
+                detail: "every request made and every host read, with time, status, bytes and duration"))
 
         // Every file on disk gets an entry: the recording's index (rewritten after each exchange,
         // so hashed now), and anything no step accounted for, named as such rather than left out.
@@ -65,9 +69,12 @@ extension Collector {
             let digest = try FileDigest.ofFile(atPath: try staging.path(path), isCancelled: isCancelled)
             let isIndex = path == "\(BundleLayout.recording)/\(Recording.indexName)"
             entries[path] = .init(
-                path: path, digest: digest, kind: isIndex ? .recording : .other, producer: "alert-inspect \(settings.toolVersion)",
+                path: path, digest: digest, kind: isIndex ? .recording : .other,
+                producer: "alert-inspect \(settings.toolVersion)",
                 acquiredAt: Date(),
-                detail: isIndex ? "the recording's index: every exchange, with the headers that matter" : "not accounted for by any step")
+                detail: isIndex
+                    ? "the recording's index: every exchange, with the headers that matter"
+                    : "not accounted for by any step")
         }
 
         var manifest = BundleManifest(
@@ -98,7 +105,9 @@ extension Collector {
 
     /// A container reference as one shell word (it may come from the alert).
     static func shellQuoted(_ text: String) -> String {
-        let plain = text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-:/".unicodeScalars.contains($0)) }
+        let plain = text.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-:/".unicodeScalars.contains($0))
+        }
         return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
@@ -110,18 +119,22 @@ extension Collector {
             entries[infoName] == nil
             ? nil
             : (try? staging.path(infoName)).flatMap { path in
-                (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(SystemInfo.self, from: $0) }
+                (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap {
+                    try? JSONDecoder().decode(SystemInfo.self, from: $0)
+                }
             }
         return .init(
             endpoint: report.engine.endpoint, apiVersion: report.engine.apiVersion,
             serverVersion: report.engine.serverVersion ?? info?.serverVersion, hostname: info?.name,
-            operatingSystem: info?.operatingSystem, kernelVersion: info?.kernelVersion, isPodman: report.engine.isPodman)
+            operatingSystem: info?.operatingSystem, kernelVersion: info?.kernelVersion, isPodman: report.engine.isPodman
+        )
     }
 
     /// The engine's clock against ours, from the recorded `/_ping`: its `Date` header against the
     /// middle of the exchange on our clock.
     static func clock(_ transfers: [CollectionJournal.Transfer]) -> BundleManifest.Clock {
-        let ping = transfers.first { $0.connection == .recorded && $0.target == "/_ping" && $0.engineDate != nil }
+        let ping =
+            transfers.first { $0.connection == .recorded && $0.target == "/_ping" && $0.engineDate != nil }
             ?? transfers.first { $0.engineDate != nil }
         guard let ping, let header = ping.engineDate, let engineDate = PingResponse.httpDate(header) else {
             return .init(engineDate: nil, localDate: nil, offsetSeconds: nil, resolutionSeconds: 1)

@@ -79,7 +79,8 @@ package struct Collector: Sendable {
         let staging = try StagingFolder.create(for: destination)
         let journal = CollectionJournal(progress: progress)
         do {
-            var result = try await fill(staging, journal: journal, reference: reference, alert: alert, investigate: investigate)
+            var result = try await fill(
+                staging, journal: journal, reference: reference, alert: alert, investigate: investigate)
             try checkpoint(journal)
             journal.step("moving the bundle into place")
             try staging.publish()
@@ -101,9 +102,10 @@ package struct Collector: Sendable {
         journal.step("connecting")
         if let alert {
             let digest = try staging.write(BundleLayout.alert, alert)
-            journal.add(.init(
-                path: BundleLayout.alert, digest: digest, kind: .alert, producer: "the --alert input",
-                acquiredAt: Date(), detail: "the alert exactly as received"))
+            journal.add(
+                .init(
+                    path: BundleLayout.alert, digest: digest, kind: .alert, producer: "the --alert input",
+                    acquiredAt: Date(), detail: "the alert exactly as received"))
         }
         try staging.makeFolder(BundleLayout.engine)
         try staging.makeFolder(BundleLayout.files)
@@ -143,7 +145,8 @@ package struct Collector: Sendable {
 
         journal.step("writing the report and manifest")
         try writeReports(report, staging: staging, journal: journal)
-        let manifest = try writeManifest(report, reference: reference, staging: staging, journal: journal, started: started)
+        let manifest = try writeManifest(
+            report, reference: reference, staging: staging, journal: journal, started: started)
         return Result(bundle: staging.root, report: report, containerFound: outcome.containerFound, manifest: manifest)
     }
 

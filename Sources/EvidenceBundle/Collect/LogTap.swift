@@ -59,9 +59,10 @@ final class LogTap: BodyTap {
         let split = framing == .raw ? "both streams of the container's terminal" : "demultiplexed"
         for (stream, writer) in writers.sorted(by: { $0.value.relativePath < $1.value.relativePath }) {
             let digest = try writer.finish()
-            journal.add(.init(
-                path: writer.relativePath, digest: digest, kind: .log, producer: producer, acquiredAt: Date(),
-                detail: "\(stream.rawValue) of \(BundleLayout.rawLogs), \(split)", truncated: !complete || stopped))
+            journal.add(
+                .init(
+                    path: writer.relativePath, digest: digest, kind: .log, producer: producer, acquiredAt: Date(),
+                    detail: "\(stream.rawValue) of \(BundleLayout.rawLogs), \(split)", truncated: !complete || stopped))
         }
         writers = [:]
     }

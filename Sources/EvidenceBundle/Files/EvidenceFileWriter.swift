@@ -17,7 +17,9 @@ package struct FileDigest: Sendable, Hashable, Codable {
 
     /// Hashes a file in chunks, never following a symlink at `path` and refusing anything that is
     /// not a regular file: a bundle is read the way it was written, link by link.
-    package static func ofFile(atPath path: String, isCancelled: () -> Bool = { false }) throws(EvidenceBundleError) -> FileDigest {
+    package static func ofFile(atPath path: String, isCancelled: () -> Bool = { false }) throws(EvidenceBundleError)
+        -> FileDigest
+    {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotRead(path: path, reason: lastError()) }
         defer { close(descriptor) }
@@ -126,9 +128,12 @@ package final class EvidenceFileWriter {
             if isDirect {
                 // The last block is padded to the alignment, then the file is cut back to its size.
                 let padded = (blockCount + Self.directAlignment - 1) / Self.directAlignment * Self.directAlignment
-                UnsafeMutableRawBufferPointer(rebasing: block[blockCount..<padded]).initializeMemory(as: UInt8.self, repeating: 0)
+                UnsafeMutableRawBufferPointer(rebasing: block[blockCount..<padded]).initializeMemory(
+                    as: UInt8.self, repeating: 0)
                 try flush(padded)
-                guard ftruncate(descriptor, off_t(size)) == 0 else { throw .writeFailed(path: relativePath, reason: lastError()) }
+                guard ftruncate(descriptor, off_t(size)) == 0 else {
+                    throw .writeFailed(path: relativePath, reason: lastError())
+                }
             } else {
                 try flush(blockCount)
             }

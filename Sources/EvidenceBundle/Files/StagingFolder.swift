@@ -58,17 +58,22 @@ package struct StagingFolder: Sendable {
     /// Creates a folder (0700); its parent must exist.
     package func makeFolder(_ relative: String) throws(EvidenceBundleError) {
         let path = try path(relative)
-        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .writeFailed(path: relative, reason: lastError()) }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw .writeFailed(path: relative, reason: lastError())
+        }
         guard chmod(path, 0o700) == 0 else { throw .writeFailed(path: relative, reason: lastError()) }
     }
 
     /// Creates a new file for writing.
-    package func createFile(_ relative: String, mode: mode_t = 0o600) throws(EvidenceBundleError) -> EvidenceFileWriter {
+    package func createFile(_ relative: String, mode: mode_t = 0o600) throws(EvidenceBundleError) -> EvidenceFileWriter
+    {
         try EvidenceFileWriter(path: try path(relative), relativePath: relative, mode: mode)
     }
 
     /// Writes a whole small file at once.
-    package func write(_ relative: String, _ bytes: some ContiguousBytes, mode: mode_t = 0o600) throws(EvidenceBundleError) -> FileDigest {
+    package func write(_ relative: String, _ bytes: some ContiguousBytes, mode: mode_t = 0o600)
+        throws(EvidenceBundleError) -> FileDigest
+    {
         let writer = try createFile(relative, mode: mode)
         try writer.write(bytes)
         return try writer.finish()
@@ -108,11 +113,14 @@ package struct StagingFolder: Sendable {
             for name in names.sorted() {
                 let child = relative.isEmpty ? name : relative + "/" + name
                 var info = stat()
-                guard lstat(folder + "/" + child, &info) == 0 else { throw .cannotRead(path: child, reason: lastError()) }
+                guard lstat(folder + "/" + child, &info) == 0 else {
+                    throw .cannotRead(path: child, reason: lastError())
+                }
                 let type = info.st_mode & S_IFMT
-                items.append(Item(
-                    relativePath: child, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
-                    inode: UInt64(info.st_ino)))
+                items.append(
+                    Item(
+                        relativePath: child, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
+                        inode: UInt64(info.st_ino)))
                 if type == S_IFDIR { pending.append(child) }
             }
         }
@@ -164,7 +172,8 @@ enum AtomicRename {
         case failed(String)
     }
 
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+    private typealias RenameAt2 =
+        @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
     private static let noReplace: UInt32 = 1  // RENAME_NOREPLACE in <linux/fs.h>
 
     private static let renameat2: RenameAt2? = {

@@ -46,7 +46,8 @@ package enum BundleVerifier {
     /// Verifies the bundle at `folder`.
     ///
     /// - Throws: `EvidenceBundleError.notABundle` when the folder or its `SHA256SUMS` cannot be read.
-    package static func verify(_ folder: URL, isCancelled: () -> Bool = { false }) throws(EvidenceBundleError) -> Result {
+    package static func verify(_ folder: URL, isCancelled: () -> Bool = { false }) throws(EvidenceBundleError) -> Result
+    {
         let root = folder.standardizedFileURL.path
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
@@ -55,9 +56,12 @@ package enum BundleVerifier {
         let sumsText: String
         do {
             let sumsPath = root + "/" + SHA256Sums.fileName
-            guard lstat(sumsPath, &info) == 0 else { throw EvidenceBundleError.notABundle(path: root, reason: "it has no \(SHA256Sums.fileName)") }
+            guard lstat(sumsPath, &info) == 0 else {
+                throw EvidenceBundleError.notABundle(path: root, reason: "it has no \(SHA256Sums.fileName)")
+            }
             guard info.st_mode & S_IFMT == S_IFREG else {
-                throw EvidenceBundleError.notABundle(path: root, reason: "its \(SHA256Sums.fileName) is not a plain file")
+                throw EvidenceBundleError.notABundle(
+                    path: root, reason: "its \(SHA256Sums.fileName) is not a plain file")
             }
             sumsText = String(decoding: try Data(contentsOf: URL(fileURLWithPath: sumsPath)), as: UTF8.self)
         } catch let error as EvidenceBundleError {
@@ -67,13 +71,18 @@ package enum BundleVerifier {
         }
 
         let (sums, badLines) = SHA256Sums.parse(sumsText)
-        var findings = badLines.map { Finding(kind: .badSum, path: SHA256Sums.fileName, detail: "line \($0.line): \($0.reason)") }
+        var findings = badLines.map {
+            Finding(kind: .badSum, path: SHA256Sums.fileName, detail: "line \($0.line): \($0.reason)")
+        }
 
         let items = try StagingFolder.walk(root)
         var present: Set<String> = []
         for item in items where !item.isDirectory {
             guard item.isRegularFile else {
-                findings.append(Finding(kind: .unexpected, path: item.relativePath, detail: "not a plain file (a symlink or special file)"))
+                findings.append(
+                    Finding(
+                        kind: .unexpected, path: item.relativePath,
+                        detail: "not a plain file (a symlink or special file)"))
                 continue
             }
             if item.relativePath != SHA256Sums.fileName { present.insert(item.relativePath) }
@@ -93,7 +102,8 @@ package enum BundleVerifier {
                 if digest.sha256 == expected {
                     intact += 1
                 } else {
-                    findings.append(Finding(kind: .changed, path: path, detail: "sha256 \(digest.sha256), listed \(expected)"))
+                    findings.append(
+                        Finding(kind: .changed, path: path, detail: "sha256 \(digest.sha256), listed \(expected)"))
                 }
             } catch {
                 findings.append(Finding(kind: .unreadable, path: path, detail: error.description))
@@ -117,7 +127,8 @@ package enum BundleVerifier {
         else { return [] }
         return manifest.files.compactMap { entry in
             guard let listed = sums[entry.path] else {
-                return Finding(kind: .manifest, path: entry.path, detail: "in manifest.json but not in \(SHA256Sums.fileName)")
+                return Finding(
+                    kind: .manifest, path: entry.path, detail: "in manifest.json but not in \(SHA256Sums.fileName)")
             }
             guard listed == entry.sha256 else {
                 return Finding(kind: .manifest, path: entry.path, detail: "manifest.json says sha256 \(entry.sha256)")

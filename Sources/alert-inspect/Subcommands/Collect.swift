@@ -30,7 +30,8 @@ extension AlertInspect {
         @Option(help: "Logs and events are taken this long either side of the alert time (e.g. 90s, 2m, 1h).")
         var window: Duration = Duration(argument: "2m") ?? Duration(seconds: 120)
 
-        @Option(help: "The most log lines shown in the report (the bundle keeps the whole window up to --max-log-bytes).")
+        @Option(
+            help: "The most log lines shown in the report (the bundle keeps the whole window up to --max-log-bytes).")
         var maxLogLines: Int = 200
 
         @Option(help: "The most bytes kept of one acquired file (K, M, G suffixes: powers of 1024).")
@@ -46,8 +47,12 @@ extension AlertInspect {
             if container == nil && alertOptions.alert == nil {
                 throw ValidationError("name a container, or give --alert FILE (or both)")
             }
-            if engine.record != nil { throw ValidationError("collect keeps its own recording (DIR/engine/recording); drop --record") }
-            if engine.replay != nil { throw ValidationError("collect acquires from a live engine; --replay is for inspect") }
+            if engine.record != nil {
+                throw ValidationError("collect keeps its own recording (DIR/engine/recording); drop --record")
+            }
+            if engine.replay != nil {
+                throw ValidationError("collect acquires from a live engine; --replay is for inspect")
+            }
             guard maxLogLines >= 0 else { throw ValidationError("--max-log-lines cannot be negative") }
             guard maxFiles >= 0 else { throw ValidationError("--max-files cannot be negative") }
         }
@@ -73,7 +78,8 @@ extension AlertInspect {
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
                     settings: .init(
-                        toolVersion: ToolVersion.current, maxFileBytes: maxFileBytes.bytes, maxLogBytes: maxLogBytes.bytes,
+                        toolVersion: ToolVersion.current, maxFileBytes: maxFileBytes.bytes,
+                        maxLogBytes: maxLogBytes.bytes,
                         maxFiles: maxFiles, arguments: CommandLine.arguments),
                     isCancelled: { cancellation.isCancelled },
                     progress: onProgress)
@@ -82,12 +88,14 @@ extension AlertInspect {
                     container: reference == "host" ? nil : reference, alert: loaded?.bytes,
                     into: URL(fileURLWithPath: out)
                 ) { connection in
-                    try await Investigator(connection: connection, settings: settings).investigate(container: container, alert: alert)
+                    try await Investigator(connection: connection, settings: settings).investigate(
+                        container: container, alert: alert)
                 }
                 progress?.clear()
                 Output.write(Self.summary(result))
                 if !result.containerFound {
-                    Diagnostics.warning("the container does not exist (any more): the bundle keeps what the engine could still tell")
+                    Diagnostics.warning(
+                        "the container does not exist (any more): the bundle keeps what the engine could still tell")
                     throw ExitCode(ExitStatus.noSuchContainer)
                 }
             } catch {
@@ -106,7 +114,9 @@ extension AlertInspect {
             if let executable = result.report.executable, let sha = executable.sha256 {
                 lines.append("executable \(executable.path) (\(executable.change.rawValue)) sha256 \(sha)")
             }
-            if !manifest.caps.reached.isEmpty { lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; ")) }
+            if !manifest.caps.reached.isEmpty {
+                lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; "))
+            }
             lines.append("check it with: alert-inspect verify \(result.bundle.path)")
             return lines.joined(separator: "\n")
         }
@@ -180,7 +190,8 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         shown = true
-        FileHandle.standardError.write(Data("\r\u{1B}[2Kcollect: \(progress.step) · \(ByteCount(progress.bytes)) received".utf8))
+        FileHandle.standardError.write(
+            Data("\r\u{1B}[2Kcollect: \(progress.step) · \(ByteCount(progress.bytes)) received".utf8))
     }
 
     func clear() {
