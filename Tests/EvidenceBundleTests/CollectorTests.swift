@@ -179,7 +179,9 @@ import Testing
             guard case .interrupted = error as? EvidenceBundleError else { return false }
             return true
         }
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Bounded, not fast: the transport looks at the flag about once a second per transfer, and a
+        // loaded CI machine stretches that; the trickle alone would never end.
+        #expect(Date().timeIntervalSince(started) < 20)
         #expect(parent.listing().isEmpty)
     }
 

@@ -202,13 +202,14 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the tool first")
         let engine = try Lab.require(.docker)
         let image = try engine.scenario("dropped").image
-        // A sparse 2 GiB executable: made at once, but the archive endpoint streams every byte of it.
+        // A sparse 16 GiB executable: made at once, but the archive endpoint streams every byte of it,
+        // so the transfer outlasts a loaded machine's slow start (nothing is stored: it is interrupted).
         let name = "collect-live-sparse-" + UUID().uuidString.prefix(6).lowercased()
         let started = try docker(
             engine,
             [
                 "run", "-d", "--name", name, "--label", "alert-inspect.lab=1", "--network", "none", image,
-                "sh", "-c", "truncate -s 2G /tmp/sparse && chmod 755 /tmp/sparse && touch /tmp/ready && sleep 600",
+                "sh", "-c", "truncate -s 16G /tmp/sparse && chmod 755 /tmp/sparse && touch /tmp/ready && sleep 600",
             ])
         #expect(started.status == 0, "\(started.output)")
         defer { _ = try? docker(engine, ["rm", "-f", name]) }
@@ -232,7 +233,7 @@ import Testing
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = [
-            "collect", "--host", engine.host, "--alert", alert.path, "--max-file-bytes", "4G", "--out",
+            "collect", "--host", engine.host, "--alert", alert.path, "--max-file-bytes", "32G", "--out",
             destination.path,
         ]
         let errors = Pipe()
@@ -241,7 +242,7 @@ import Testing
         try process.run()
         // Wait until the collection is under way (its staging folder exists), then interrupt it.
         var staged = false
-        for _ in 0..<100 where !staged {
+        for _ in 0..<600 where !staged {
             try await Task.sleep(for: .milliseconds(50))
             staged = scratch.listing().contains { $0.hasPrefix(".bundle.partial-") }
         }

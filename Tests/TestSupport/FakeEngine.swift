@@ -111,12 +111,15 @@ package final class FakeEngine: @unchecked Sendable {
         stopped = true
         lock.unlock()
         guard !wasStopped else { return }
+        // Only wake the accept thread here; it closes the descriptor itself once it has stopped
+        // accepting. Closing it here would let the number be reused by another test's listener
+        // while this thread is about to call accept() on it, and serve that test's clients.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         try? FileManager.default.removeItem(at: folder)
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 { return }
