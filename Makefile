@@ -19,8 +19,9 @@ deps-build:
 build: deps-build
 	$(SWIFT) build
 
+## release: a statically linked Swift runtime starts faster (and the binary needs no Swift install).
 release: deps-build
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 
 ## demo: the classic drop-and-execute alert checked against a bundled recording; no engine needed.
 demo: deps-build
