@@ -52,6 +52,14 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
         var received: ResponseHead?
         var occurrence = 0
         var bodyFile: FileHandle?
+        // libcurl hands over at most 16 KiB at a time; writing each as it comes costs a system call
+        // and an allocation per chunk, which showed in large archives. Keep up to 1 MiB, then write.
+        var pending = [UInt8]()
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            try bodyFile?.write(contentsOf: pending)
+            pending.removeAll(keepingCapacity: true)
+        }
         var bodyName: String?
         var bytes = 0
         defer { try? bodyFile?.close() }
@@ -77,7 +85,8 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
                         bodyFile = try FileHandle(forWritingTo: url)
                         bodyName = name
                     }
-                    try bodyFile?.write(contentsOf: Data(chunk))
+                    pending.append(contentsOf: chunk)
+                    if pending.count >= 1 << 20 { try flush() }
                     bytes += chunk.count
                     try body(chunk)
                 })
@@ -86,6 +95,7 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
             // keep what arrived, so a replay reaches the same point.
             failure = error
         }
+        do { try flush() } catch { failure = failure ?? error }
 
         guard let responseHead = received else {
             if let failure { throw failure }
