@@ -181,9 +181,9 @@ import Testing
             guard case .interrupted = error as? EvidenceBundleError else { return false }
             return true
         }
-        // Bounded, not fast: the transport looks at the flag about once a second per transfer. Alone this ends in about half a second; beside the whole suite (a private dockerd starting
-        // for the fault tests, many child processes) it has taken up to 48 s on two cores. Without the
-        // interruption the trickle never ends, so any bound proves the point.
+        // Bounded, not fast: alone this ends in about half a second; beside the whole suite (a private
+        // dockerd starting for the fault tests, many child processes) it has taken up to 48 s on two
+        // cores. Without the interruption the trickle never ends, so any bound proves the point.
         #expect(Date().timeIntervalSince(started) < 90)
         #expect(parent.listing().isEmpty)
     }
