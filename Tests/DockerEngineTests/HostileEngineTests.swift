@@ -304,6 +304,19 @@ import Testing
         #expect(engine.requests.allSatisfy { $0.hasPrefix("GET /_ping") || $0.hasPrefix("HEAD ") })
     }
 
+    /// From `make fuzz` (PathStatHeader, its first finding): 147 base64 digits then `==`. Foundation
+    /// decodes it; the header's decoder refuses it, rightly (three digits take one `=`). The fuzz
+    /// target now only compares the two where both decode.
+    @Test func `a stat header with the wrong padding is refused, whatever Foundation accepts`() throws {
+        let text = try String(
+            contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/PathStatHeader/crash-bad-padding"),
+            encoding: .utf8)
+        #expect(Base64.decode(text, urlSafe: false) == nil)
+        #expect(Base64.decode(text, urlSafe: true) == nil)
+        #expect(throws: DockerEngineError.self) { try PathStat(headerValue: text) }
+        #expect(Base64.decode(String(text.dropLast()), urlSafe: false) != nil, "one '=' is right for three digits")
+    }
+
     // MARK: - Time
 
     @Test func `a slowloris body on a request is cut at the timeout`() throws {
