@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import EvidenceBundle
 import Investigation
 import Reporting
 
@@ -78,5 +79,38 @@ struct Duration: ExpressibleByArgument {
 enum Output {
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
+
+/// What each bundle takes in: shared by `collect` (one bundle) and `watch` (one per investigation).
+struct CollectionOptions: ParsableArguments {
+    @Option(help: "Logs and events are taken this long either side of the alert time (e.g. 90s, 2m, 1h).")
+    var window: Duration = Duration(argument: "2m") ?? Duration(seconds: 120)
+
+    @Option(help: "The most log lines shown in a report (the bundle keeps the whole window up to --max-log-bytes).")
+    var maxLogLines: Int = 200
+
+    @Option(help: "The most bytes kept of one acquired file (K, M, G suffixes: powers of 1024).")
+    var maxFileBytes: ByteCount = ByteCount(1 << 30)
+
+    @Option(help: "The most bytes of the log window kept.")
+    var maxLogBytes: ByteCount = ByteCount(256 << 20)
+
+    @Option(help: "How many executables among the container's changes are acquired besides the alert's.")
+    var maxFiles: Int = 20
+
+    func validate() throws {
+        guard maxLogLines >= 0 else { throw ValidationError("--max-log-lines cannot be negative") }
+        guard maxFiles >= 0 else { throw ValidationError("--max-files cannot be negative") }
+    }
+
+    var collectorSettings: Collector.Settings {
+        Collector.Settings(
+            toolVersion: ToolVersion.current, maxFileBytes: maxFileBytes.bytes, maxLogBytes: maxLogBytes.bytes,
+            maxFiles: maxFiles, arguments: CommandLine.arguments)
+    }
+
+    var investigatorSettings: Investigator.Settings {
+        Investigator.Settings(window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current)
     }
 }

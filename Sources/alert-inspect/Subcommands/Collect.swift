@@ -27,21 +27,7 @@ extension AlertInspect {
         @Option(help: "The bundle folder to create (it must not exist).")
         var out: String
 
-        @Option(help: "Logs and events are taken this long either side of the alert time (e.g. 90s, 2m, 1h).")
-        var window: Duration = Duration(argument: "2m") ?? Duration(seconds: 120)
-
-        @Option(
-            help: "The most log lines shown in the report (the bundle keeps the whole window up to --max-log-bytes).")
-        var maxLogLines: Int = 200
-
-        @Option(help: "The most bytes kept of one acquired file (K, M, G suffixes: powers of 1024).")
-        var maxFileBytes: ByteCount = ByteCount(1 << 30)
-
-        @Option(help: "The most bytes of the log window kept.")
-        var maxLogBytes: ByteCount = ByteCount(256 << 20)
-
-        @Option(help: "How many executables among the container's changes are acquired besides the alert's.")
-        var maxFiles: Int = 20
+        @OptionGroup var collection: CollectionOptions
 
         func validate() throws {
             if container == nil && alertOptions.alert == nil {
@@ -53,8 +39,6 @@ extension AlertInspect {
             if engine.replay != nil {
                 throw ValidationError("collect acquires from a live engine; --replay is for inspect")
             }
-            guard maxLogLines >= 0 else { throw ValidationError("--max-log-lines cannot be negative") }
-            guard maxFiles >= 0 else { throw ValidationError("--max-files cannot be negative") }
         }
 
         func run() async throws {
@@ -73,14 +57,10 @@ extension AlertInspect {
                 let reference = container ?? alert?.containerID
                 var onProgress: (@Sendable (CollectionProgress) -> Void)?
                 if let progress { onProgress = { progress.show($0) } }
-                let settings = Investigator.Settings(
-                    window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current)
+                let settings = collection.investigatorSettings
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
-                    settings: .init(
-                        toolVersion: ToolVersion.current, maxFileBytes: maxFileBytes.bytes,
-                        maxLogBytes: maxLogBytes.bytes,
-                        maxFiles: maxFiles, arguments: CommandLine.arguments),
+                    settings: collection.collectorSettings,
                     isCancelled: { cancellation.isCancelled },
                     progress: onProgress)
                 let container = self.container
