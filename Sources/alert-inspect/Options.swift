@@ -9,7 +9,7 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("host"), help: "Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, the docker context, then /var/run/docker.sock).")
     var host: String?
 
-    @Option(help: "Seconds allowed for one request; for streams, the longest wait with no bytes received.")
+    @Option(help: "Seconds allowed for one request; for streams, the longest stall (under 1 KiB/s).")
     var timeout: Double = 30
 
     @Option(help: "Also write every engine exchange into this folder (see Fixtures/recordings/README.md).")
