@@ -322,11 +322,13 @@ package struct Investigator: Sendable {
         guard access.procVisible else {
             return listed.map { ProcessFacts(pid: $0.pid, user: $0.row.user, command: $0.row.command ?? "", exeLink: nil) }
         }
-        if listed.contains(where: { belongs($0.pid) }) {
+        // Each pid's cgroup is read once: the reads are host I/O, and recorded in a recording.
+        let members = Set(listed.map(\.pid).filter(belongs))
+        if !members.isEmpty {
             return listed.map { item in
                 ProcessFacts(
                     pid: item.pid, user: item.row.user, command: item.row.command ?? "",
-                    exeLink: belongs(item.pid) ? host.linkTarget("/proc/\(item.pid)/exe") : nil)
+                    exeLink: members.contains(item.pid) ? host.linkTarget("/proc/\(item.pid)/exe") : nil)
             }
         }
         // Not host pids (or no top at all): find the container's processes on the host by cgroup.

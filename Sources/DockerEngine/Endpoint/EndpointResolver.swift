@@ -104,7 +104,7 @@ package struct EndpointResolver: Sendable {
 
     /// Reads `contexts/meta/<sha256(name)>/meta.json` and the context's TLS files, as the CLI stores them.
     private func contextEndpoint(named name: String) throws(DockerEngineError) -> EngineEndpoint {
-        let digest = SHA256.hash(data: Data(name.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(name.utf8)).hexString
         let metaPath = configDirectory + "/contexts/meta/" + digest + "/meta.json"
         guard let data = FileManager.default.contents(atPath: metaPath) else {
             throw .invalidEndpoint("context \(name)", reason: "no context metadata at \(metaPath)")

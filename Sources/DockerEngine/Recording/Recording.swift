@@ -101,7 +101,7 @@ package struct Recording: Sendable, Hashable, Codable {
         slug = slug.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
         if slug.count > 96 {
             // Long targets differ at the end (archive paths, event windows): keep them apart with a hash.
-            let digest = SHA256.hash(data: Data(target.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hash(data: Data(target.utf8)).prefix(6).hexString
             slug = slug.prefix(80) + "_" + digest
         }
         let type = contentType?.lowercased() ?? ""
