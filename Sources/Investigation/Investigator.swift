@@ -245,11 +245,13 @@ package struct Investigator: Sendable {
         struct NotARegularFile: Error {}
         var stat: PathStat?
         var reader = TarReader(request: "GET archive \(path)")
+        // Under a collection the bundle hashes the file as it extracts it; the bytes are not hashed twice.
+        let sharedDigest = connection.archivedFileDigest
         var hasher = SHA256()
         var size: Int64 = 0
         var inFile = false
         var done = false
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = EngineClient.archiveMemberName(path)
         do {
             _ = try client.stream(
                 EngineClient.archiveRequest(reference, path: path), about: reference,
@@ -267,7 +269,7 @@ package struct Investigator: Sendable {
                         // member (`../x`, `/etc/x`, a second file) is not the file asked for.
                         inFile = !done && entry.isRegularFile && entry.name.isSafe && entry.name.components == [name]
                     case .content(let bytes) where inFile:
-                        hasher.update(bufferPointer: bytes)
+                        if sharedDigest == nil { hasher.update(bufferPointer: bytes) }
                         size += Int64(bytes.count)
                     case .entryEnd:
                         if inFile { done = true }
@@ -283,7 +285,12 @@ package struct Investigator: Sendable {
         } catch DockerEngineError.engine(status: 404, _, _) {
             return AcquiredFile(stat: nil)
         }
-        return AcquiredFile(stat: stat, sha256: done ? hasher.finalize().hexString : nil, size: done ? size : nil)
+        guard done else { return AcquiredFile(stat: stat) }
+        guard let sharedDigest else { return AcquiredFile(stat: stat, sha256: hasher.finalize().hexString, size: size) }
+        guard let shared = sharedDigest(path), shared.size == size else {
+            throw InvestigationError.noSharedDigest(path: path)
+        }
+        return AcquiredFile(stat: stat, sha256: shared.sha256, size: size)
     }
 
     func hostAccess(container: ContainerInspect, processes: ProcessList?, info: SystemInfo?) -> InvestigationReport.HostAccess {
@@ -545,10 +552,14 @@ extension EngineEvent {
 package enum InvestigationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Nothing says which container to look at.
     case noContainer(String)
+    /// The connection's `archivedFileDigest` had no whole copy of the file the archive answer carried.
+    case noSharedDigest(path: String)
 
     package var description: String {
         switch self {
         case .noContainer(let why): return why
+        case .noSharedDigest(let path):
+            return "the evidence bundle kept no whole copy of \(path) from the archive answer, so there is no digest of it"
         }
     }
 }

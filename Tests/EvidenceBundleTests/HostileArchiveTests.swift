@@ -35,7 +35,7 @@ import Testing
 
     func extract(
         _ members: [TarStream.Member], end: Bool = true, chunk: Int = 7, complete: Bool = true,
-        maxFileBytes: Int64 = 1 << 20, maxEntries: Int = 8
+        maxFileBytes: Int64 = 1 << 20, maxEntries: Int = 8, sharesDigest: Bool = false
     ) throws -> Extraction {
         let parent = try TestFolder("hostile-archive")
         let staging = try StagingFolder.create(for: parent.child("bundle"))
@@ -43,7 +43,8 @@ import Testing
         let journal = CollectionJournal()
         let extractor = ArchiveExtractor(
             containerPath: "/tmp/payload", producer: "GET /containers/x/archive?path=%2Ftmp%2Fpayload",
-            staging: staging, journal: journal, maxFileBytes: maxFileBytes, maxEntries: maxEntries)
+            staging: staging, journal: journal, maxFileBytes: maxFileBytes, maxEntries: maxEntries,
+            sharesDigest: sharesDigest)
         let bytes = TarStream.archive(members, end: end)
         var start = 0
         while start < bytes.count {
@@ -145,6 +146,29 @@ import Testing
         defer { result.parent.remove() }
         #expect(result.files == ["a", "b"])
         #expect(result.refused == 1)
+    }
+
+    @Test func `the investigation is given the digest of the first whole member named after the path, and no other`() throws {
+        let members: [TarStream.Member] = [
+            .file("../payload", "climbs"), .file("other", "other"), .file("payload", "the one"), .file("payload", "second"),
+        ]
+        let shared = try extract(members, sharesDigest: true)
+        defer { shared.parent.remove() }
+        let digest = try #require(shared.journal.archivedFile("/tmp/payload"))
+        #expect(digest.sha256 == SHA256.hash(data: Array("the one".utf8)).hexString)
+        #expect(digest.size == 7)
+        #expect(digest == shared.entry("payload")?.digest)
+
+        let unshared = try extract(members)
+        defer { unshared.parent.remove() }
+        #expect(unshared.journal.archivedFile("/tmp/payload") == nil)
+    }
+
+    @Test func `a member cut at the file cap is not given to the investigation as whole`() throws {
+        let result = try extract([.file("payload", String(repeating: "z", count: 5000))], maxFileBytes: 1000, sharesDigest: true)
+        defer { result.parent.remove() }
+        #expect(result.entry("payload")?.truncated == true)
+        #expect(result.journal.archivedFile("/tmp/payload") == nil)
     }
 
     @Test func `a damaged header stops extraction without failing the collection; earlier files stay`() throws {

@@ -77,6 +77,8 @@ import Testing
         let result = try await collect(scenario, into: bundle)
 
         #expect(result.report.verdict.rawValue == "confirmed")
+        // The investigation took the digest the bundle made as it extracted the file.
+        #expect(result.report.executable?.sha256 == scenario.sha256)
         let payload = bundle.appendingPathComponent("files/payload")
         let bytes = try Data(contentsOf: payload)
         #expect(SHA256.hash(data: bytes).hexString == scenario.sha256)

@@ -66,6 +66,11 @@ extension EngineClient {
         EngineRequest(.get, ["containers", id, "archive"], query: [QueryItem("path", path)], isStream: true)
     }
 
+    /// The name the engine gives the archive's member for `path`: its last component.
+    package static func archiveMemberName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     /// The request for a container's logs between two instants, with timestamps, both streams.
     package static func logsRequest(_ id: String, since: EngineTime, until: EngineTime?) -> EngineRequest {
         var query = [QueryItem("stdout", "1"), QueryItem("stderr", "1"), QueryItem("timestamps", "1"),

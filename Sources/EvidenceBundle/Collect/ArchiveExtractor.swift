@@ -19,6 +19,10 @@ final class ArchiveExtractor {
     private let maxEntries: Int
     /// The engine's stat of the path (the archive answer's header), for the manifest.
     private let stat: PathStat?
+    /// Tell the journal the digest of the member the engine names after `containerPath`, for the
+    /// investigation (see `CollectionJournal.archived`).
+    private let sharesDigest: Bool
+    private var shared = false
     private var reader: TarReader
     private var current: (writer: EvidenceFileWriter, entry: TarEntry, isCut: Bool)?
     private var extracted = 0
@@ -30,7 +34,7 @@ final class ArchiveExtractor {
 
     init(
         containerPath: String, producer: String, staging: StagingFolder, journal: CollectionJournal,
-        maxFileBytes: Int64, maxEntries: Int, stat: PathStat? = nil
+        maxFileBytes: Int64, maxEntries: Int, stat: PathStat? = nil, sharesDigest: Bool = false
     ) {
         self.containerPath = containerPath
         self.producer = producer
@@ -39,6 +43,7 @@ final class ArchiveExtractor {
         self.maxFileBytes = maxFileBytes
         self.maxEntries = maxEntries
         self.stat = stat
+        self.sharesDigest = sharesDigest
         self.reader = TarReader(request: producer)
     }
 
@@ -148,6 +153,12 @@ final class ArchiveExtractor {
         guard let file = current else { return }
         current = nil
         let digest = try file.writer.finish()
+        let isTruncated = isCut || file.isCut || digest.size != file.entry.size
+        // The investigation takes the first such member whole, as this one is (see Investigator.acquire).
+        if sharesDigest, !shared, !isTruncated, file.entry.name.components == [EngineClient.archiveMemberName(containerPath)] {
+            shared = true
+            journal.archived(containerPath, digest)
+        }
         var detail =
             "member '\(VisibleText.escaped(file.entry.name.text))' (\(file.entry.mode.lsString), \(file.entry.size) bytes)"
         detail += " of the archive of \(quotedPath) in the container"
@@ -158,6 +169,6 @@ final class ArchiveExtractor {
             .init(
                 path: file.writer.relativePath, digest: digest, kind: .extracted, producer: producer,
                 acquiredAt: Date(),
-                detail: detail, truncated: isCut || file.isCut || digest.size != file.entry.size))
+                detail: detail, truncated: isTruncated))
     }
 }

@@ -66,6 +66,7 @@ package final class CollectionJournal: @unchecked Sendable {
     private var capsList: [String] = []
     private var firstFailure: (any Error & Sendable)?
     private var occurrences: [String: Int] = [:]
+    private var archivedFiles: [String: FileDigest] = [:]
     private var receivedBytes: Int64 = 0
     private var currentStep = "starting"
     private var lastReport = Date.distantPast
@@ -91,6 +92,12 @@ package final class CollectionJournal: @unchecked Sendable {
     package func note(_ text: String) { locked { noteList.append(text) } }
     package func capReached(_ what: String) { locked { capsList.append(what) } }
 
+    /// The whole file an archive answer of the investigation's connection carried for `containerPath`
+    /// (the member the engine names after it), as extracted into the bundle.
+    package func archived(_ containerPath: String, _ digest: FileDigest) {
+        locked { archivedFiles[containerPath] = digest }
+    }
+
     /// Keeps the first failure that makes the collection unusable (the engine went away, a write failed).
     package func fail(_ error: any Error & Sendable) {
         locked { if firstFailure == nil { firstFailure = error } }
@@ -104,6 +111,7 @@ package final class CollectionJournal: @unchecked Sendable {
     package var notes: [String] { locked { noteList } }
     package var capsReached: [String] { locked { capsList.sorted() } }
     package var failure: (any Error & Sendable)? { locked { firstFailure } }
+    package func archivedFile(_ containerPath: String) -> FileDigest? { locked { archivedFiles[containerPath] } }
 
     // MARK: - Progress
 

@@ -153,7 +153,8 @@ final class CollectionTransport: EngineTransport {
             let stat = head.header(PathStat.headerName).flatMap { try? PathStat(headerValue: $0) }
             let extractor = ArchiveExtractor(
                 containerPath: path, producer: producer, staging: plan.staging, journal: journal,
-                maxFileBytes: plan.maxFileBytes, maxEntries: plan.maxArchiveEntries, stat: stat)
+                maxFileBytes: plan.maxFileBytes, maxEntries: plan.maxArchiveEntries, stat: stat,
+                sharesDigest: plan.connection == .recorded)
             return ArchiveTap(extractor: extractor, raw: raw, producer: producer, containerPath: path, journal: journal)
         case .logs:
             guard plan.connection == .recorded else { return nil }

@@ -163,6 +163,9 @@ package struct Collector: Sendable {
             connection: connection, staging: staging, maxFileBytes: settings.maxFileBytes,
             maxLogBytes: settings.maxLogBytes, maxArchiveEntries: max(settings.maxFiles, 1), logFraming: framing)
         options.wrapLive = { live in CollectionTransport(live: live, journal: journal, plan: plan) }
+        if connection == .recorded {
+            options.archivedFileDigest = { path in journal.archivedFile(path).map { ($0.sha256, $0.size) } }
+        }
         return options
     }
 
