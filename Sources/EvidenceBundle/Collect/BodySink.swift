@@ -4,18 +4,24 @@ import Investigation
 
 /// Where a body's bytes go on their way up: a SHA-256 of everything kept, and the body's tap.
 ///
-/// For long bodies (archives, logs) the hashing and the tap run on a thread of their own: the
-/// transfer's thread already records the body and the investigation reads it, and that work and
-/// ours would otherwise take turns on one core while the engine waits. Chunks (16 KiB from libcurl)
-/// are gathered into 1 MiB blocks, so the two threads meet once a MiB rather than once a chunk, and
-/// at most `maxQueuedBlocks` blocks wait: memory stays flat, and a slow tap slows the transfer
-/// down rather than growing the queue.
+/// For long bodies (archives, logs) the hashing and the tap each run on a thread of their own: the
+/// transfer's thread already records the body and the investigation reads it, and the tap hashes
+/// and writes what it extracts. Done one after another, that work fell behind the engine, whose
+/// answer then waited in the socket. Chunks (16 KiB from libcurl) are gathered into 1 MiB blocks,
+/// which both workers read, so the threads meet once a MiB rather than once a chunk; at most
+/// `maxQueuedBlocks` blocks wait, so memory stays flat and a slow tap slows the transfer down rather
+/// than growing the queue.
 final class BodySink: @unchecked Sendable {
-    // @unchecked: `hasher`, `size` and `tap` are used by the worker thread only, until `finish` or
-    // `abandon` has joined it; `filling` only by the feeding thread; everything else under `condition`.
+    // @unchecked: `hasher` and `size` are used by the hashing worker only, and `tap` by the tap
+    // worker only, until `finish` or `abandon` has joined them; `filling` only by the feeding
+    // thread; everything else under `condition`.
 
     static let blockSize = 1 << 20
     static let maxQueuedBlocks = 4
+
+    private enum Worker: Int, CaseIterable {
+        case hashing, tapping
+    }
 
     private var hasher = SHA256()
     private var size: Int64 = 0
@@ -23,34 +29,39 @@ final class BodySink: @unchecked Sendable {
     private let inBackground: Bool
     private var filling: [UInt8] = []
     private let condition = NSCondition()
-    private var queue: [[UInt8]] = []
+    /// Blocks not yet read by every worker, oldest first, with how many workers still have to.
+    private var queue: [(block: [UInt8], readers: Int)] = []
+    /// The sequence number of `queue[0]`, and of the next block each worker reads.
+    private var firstInQueue = 0
+    private var nextBlock = [0, 0]
     private var spare: [[UInt8]] = []
     private var isClosed = false
-    private var isRunning = false
+    private var running = 0
     private var failure: (any Error)?
 
-    /// - Parameter background: run hashing and the tap on a worker thread.
+    /// - Parameter background: hash and tap on worker threads.
     init(tap: (any BodyTap)?, background: Bool) {
         self.tap = tap
         self.inBackground = background
         if background {
             filling.reserveCapacity(Self.blockSize)
-            isRunning = true
-            Thread { [self] in work() }.start()
+            running = Worker.allCases.count
+            for worker in Worker.allCases { Thread { [self] in work(as: worker) }.start() }
         }
     }
 
     /// Takes a chunk. Throws the tap's failure, if it failed.
     func feed(_ chunk: UnsafeRawBufferPointer) throws {
         guard inBackground else {
-            try consume(chunk)
+            hash(chunk)
+            try tap?.feed(chunk)
             return
         }
         filling.append(contentsOf: chunk)
         if filling.count >= Self.blockSize { try hand(over: true) }
     }
 
-    /// Waits for the worker, ends the tap and returns the digest of every byte fed.
+    /// Waits for the workers, ends the tap and returns the digest of every byte fed.
     func finish(complete: Bool) throws -> FileDigest {
         if inBackground { try hand(over: false) }
         try join()
@@ -58,17 +69,16 @@ final class BodySink: @unchecked Sendable {
         return FileDigest(sha256: hasher.finalize().hexString, size: size)
     }
 
-    /// After a failed transfer: stops the worker and ends the tap, whatever they still throw.
+    /// After a failed transfer: stops the workers and ends the tap, whatever they still throw.
     func abandon() {
         if inBackground { try? hand(over: false) }
         try? join()
         try? tap?.finish(complete: false)
     }
 
-    private func consume(_ chunk: UnsafeRawBufferPointer) throws {
+    private func hash(_ chunk: UnsafeRawBufferPointer) {
         hasher.update(bufferPointer: chunk)
         size += Int64(chunk.count)
-        try tap?.feed(chunk)
     }
 
     /// Queues the block being filled (waiting for room) and starts a new one from the spares.
@@ -77,7 +87,7 @@ final class BodySink: @unchecked Sendable {
         defer { condition.unlock() }
         while queue.count >= Self.maxQueuedBlocks && failure == nil { condition.wait() }
         if let failure { throw failure }
-        if !filling.isEmpty { queue.append(filling) }
+        if !filling.isEmpty { queue.append((filling, Worker.allCases.count)) }
         filling = refill ? (spare.popLast() ?? []) : []
         if refill && filling.capacity < Self.blockSize { filling.reserveCapacity(Self.blockSize) }
         condition.broadcast()
@@ -88,30 +98,44 @@ final class BodySink: @unchecked Sendable {
         defer { condition.unlock() }
         isClosed = true
         condition.broadcast()
-        while isRunning { condition.wait() }
+        while running > 0 { condition.wait() }
         if let failure { throw failure }
     }
 
-    private func work() {
+    private func work(as worker: Worker) {
         condition.lock()
-        while true {
-            while queue.isEmpty && !isClosed { condition.wait() }
-            guard !queue.isEmpty else { break }
-            var block = queue.removeFirst()
-            condition.broadcast()
+        while failure == nil {
+            while nextBlock[worker.rawValue] - firstInQueue >= queue.count && !isClosed && failure == nil {
+                condition.wait()
+            }
+            guard nextBlock[worker.rawValue] - firstInQueue < queue.count, failure == nil else { break }
+            // A second reference to the block: reading it copies nothing.
+            var block: [UInt8]? = queue[nextBlock[worker.rawValue] - firstInQueue].block
             condition.unlock()
             var failed: (any Error)?
-            do { try block.withUnsafeBytes { try consume($0) } } catch { failed = error }
-            block.removeAll(keepingCapacity: true)
-            condition.lock()
-            spare.append(block)
-            if let failed {
-                failure = failed
-                break
+            block?.withUnsafeBytes { bytes in
+                switch worker {
+                case .hashing: hash(bytes)
+                case .tapping:
+                    do { try tap?.feed(bytes) } catch { failed = error }
+                }
             }
+            // Dropped before the block can become a spare, or refilling it would copy it.
+            block = nil
+            condition.lock()
+            // Blocks ahead of this one may have left the queue meanwhile.
+            queue[nextBlock[worker.rawValue] - firstInQueue].readers -= 1
+            nextBlock[worker.rawValue] += 1
+            while let first = queue.first, first.readers == 0 {
+                var emptied = queue.removeFirst().block
+                emptied.removeAll(keepingCapacity: true)
+                spare.append(emptied)
+                firstInQueue += 1
+            }
+            if let failed, failure == nil { failure = failed }
+            condition.broadcast()
         }
-        queue.removeAll()
-        isRunning = false
+        running -= 1
         condition.broadcast()
         condition.unlock()
     }
