@@ -54,7 +54,7 @@ package struct Investigator: Sendable {
         let client = self.client
         let window = timeWindow(alert: alert)
         // Inspect first, alone: it answers in a millisecond, but not while the archive endpoint
-        // holds the container's lock. Everything after it runs at once.
+        // holds the container's lock. Version and info are not waited for.
         async let versionTask = BlockingWork.run { try? client.version().value }
         async let infoTask = BlockingWork.run { try? client.info().value }
         let inspected: ContainerInspect?
@@ -63,11 +63,9 @@ package struct Investigator: Sendable {
         } catch DockerEngineError.noSuchContainer {
             inspected = nil
         }
-        let version = await (try? versionTask) ?? nil
-        let info = await (try? infoTask) ?? nil
-
-        var report = baseReport(alert: alert, version: version, info: info, container: inspected)
         guard let container = inspected else {
+            let report = baseReport(
+                alert: alert, version: await (try? versionTask) ?? nil, info: await (try? infoTask) ?? nil, container: nil)
             return Outcome(
                 report: await gone(target, alert: alert, facts: alertFacts, window: window, report: report),
                 containerFound: false)
@@ -77,10 +75,13 @@ package struct Investigator: Sendable {
         let running = container.state?.running ?? false
         let exePath = alertFacts?.isMemfd == false ? alertFacts?.exePath : nil
         let askTop = running && !client.ping.isPodman  // Podman's top may run ps inside the container
-        async let fileTask = BlockingWork.run { [self] in try exePath.map { try acquire($0, in: id) } }
-        async let changesTask = BlockingWork.run { try client.changes(id).value }
+        // The archive endpoint holds the container's lock until its last byte is read, and changes,
+        // top and logs each take that lock as they start: asked all at once, they waited behind the
+        // archive (65 ms instead of 20 for top). So they go first, and the archive follows once
+        // changes, which holds the lock longest of them, has answered.
         async let topTask = BlockingWork.run { askTop ? try client.top(id).value : nil }
         async let logsTask = BlockingWork.run { [self] in try logs(of: container, window: window) }
+        async let changesTask = BlockingWork.run { try client.changes(id).value }
         async let eventsTask = BlockingWork.run { [self] in try events(container: id, window: window) }
         async let imageTask = BlockingWork.run { [image = container.image ?? ""] in try? client.inspectImage(image).value }
         async let historyTask = BlockingWork.run { [image = container.image ?? ""] in try? client.imageHistory(image).value }
@@ -91,6 +92,9 @@ package struct Investigator: Sendable {
             changes = nil
             limitations.append("the container's changes could not be read: \(error)")
         }
+        async let fileTask = BlockingWork.run { [self] in try exePath.map { try acquire($0, in: id) } }
+        let info = await (try? infoTask) ?? nil
+        var report = baseReport(alert: alert, version: await (try? versionTask) ?? nil, info: info, container: container)
         let processList: ProcessList?
         do { processList = try await topTask } catch {
             processList = nil
