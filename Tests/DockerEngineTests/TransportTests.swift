@@ -177,3 +177,19 @@ import TestSupport
         }
     }
 }
+
+@Suite struct HTTPDateTests {
+    @Test(arguments: [
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777.0),
+        ("Sun, 29 Nov 2026 11:00:31 GMT", 1_795_950_031.0),
+        ("Mon, 01 Jan 2001 00:00:00 GMT", 978_307_200.0),
+    ])
+    func `an IMF-fixdate is read to the second`(text: String, seconds: Double) {
+        #expect(PingResponse.httpDate(text)?.timeIntervalSince1970 == seconds)
+    }
+
+    @Test(arguments: ["", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Foo 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT"])
+    func `anything else is no date`(text: String) {
+        #expect(PingResponse.httpDate(text) == nil)
+    }
+}
