@@ -5,6 +5,7 @@ extension AlertInspect {
     /// `alert-inspect triage [FILE|-]...`: a stream of Falco alerts summarised by rule, container and executable.
     struct Triage: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "triage",
             abstract: "Summarise a stream of Falco alerts by rule, container and executable.",
             discussion: """
                 Reads JSON lines (any Falco version, or falcosidekick's payloads) and plain-text Falco lines \

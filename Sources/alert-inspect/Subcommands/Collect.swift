@@ -9,6 +9,7 @@ extension AlertInspect {
     /// `alert-inspect collect [<container>] [--alert FILE|-] --out DIR`: investigate and keep a hashed evidence bundle.
     struct Collect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "collect",
             abstract: "Investigate and keep an evidence bundle: engine answers, logs, the executable, hashes.",
             discussion: """
                 DIR must not exist: the bundle is built in a hidden sibling and renamed to DIR only once \

@@ -7,6 +7,7 @@ extension AlertInspect {
     /// `alert-inspect doctor`: which engine, reachable or not, and what an investigation can see from here.
     struct Doctor: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check that the engine can be reached and what investigations can see from here.")
 
         @OptionGroup var engine: EngineOptions

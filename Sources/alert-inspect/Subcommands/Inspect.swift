@@ -9,6 +9,7 @@ extension AlertInspect {
     /// `alert-inspect inspect [<container>] [--alert FILE|-]`: every claim of the alert checked against the engine.
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Check an alert's claims against the container, or report a container's drift without one.",
             discussion: """
                 <container> is a name, full id or unique id prefix; with --alert it defaults to the alert's \

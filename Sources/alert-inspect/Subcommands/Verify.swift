@@ -6,6 +6,7 @@ extension AlertInspect {
     /// `alert-inspect verify DIR`: re-hash a bundle against its SHA256SUMS.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Re-check an evidence bundle: every file against SHA256SUMS, nothing missing, nothing added.",
             discussion: """
                 Exits 0 when the bundle is intact, 1 listing each problem on stdout as \

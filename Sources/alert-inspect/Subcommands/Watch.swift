@@ -10,6 +10,7 @@ extension AlertInspect {
     /// `alert-inspect watch [--input FILE|-] [--listen HOST:PORT] --out DIR`: investigate alerts as they arrive.
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "watch",
             abstract: "Investigate Falco alerts as they arrive: a bundle per investigation, a JSON line per alert.",
             discussion: """
                 Alerts come from --input (JSON lines: a file followed like `tail -F`, or '-' for standard input, \
