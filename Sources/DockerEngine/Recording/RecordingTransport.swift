@@ -51,18 +51,12 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
         let started = Date()
         var received: ResponseHead?
         var occurrence = 0
-        var bodyFile: FileHandle?
-        // libcurl hands over at most 16 KiB at a time; writing each as it comes costs a system call
-        // and an allocation per chunk, which showed in large archives. Keep up to 1 MiB, then write.
-        var pending = [UInt8]()
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            try bodyFile?.write(contentsOf: pending)
-            pending.removeAll(keepingCapacity: true)
-        }
+        // Large bodies (archives, logs) bypass the page cache and are written from a thread of
+        // their own, so the engine's answer is read while they are written: see BlockFileWriter.
+        var bodyFile: BlockFileWriter?
         var bodyName: String?
+        var bodyPath = ""
         var bytes = 0
-        defer { try? bodyFile?.close() }
 
         var failure: (any Error)?
         do {
@@ -78,15 +72,15 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
                         let name = Recording.bodyName(
                             method: request.method.rawValue, target: target, occurrence: occurrence,
                             contentType: responseHead.header("Content-Type"))
-                        let url = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name)
-                        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                            throw DockerEngineError.badRecording(path: url.path, detail: "cannot create body file")
+                        bodyPath = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name).path
+                        do { bodyFile = try BlockFileWriter(creating: bodyPath, mode: 0o644) } catch {
+                            throw DockerEngineError.badRecording(path: bodyPath, detail: "cannot create: \(error)")
                         }
-                        bodyFile = try FileHandle(forWritingTo: url)
                         bodyName = name
                     }
-                    pending.append(contentsOf: chunk)
-                    if pending.count >= 1 << 20 { try flush() }
+                    do { try bodyFile?.write(chunk) } catch {
+                        throw DockerEngineError.badRecording(path: bodyPath, detail: "cannot write: \(error)")
+                    }
                     bytes += chunk.count
                     try body(chunk)
                 })
@@ -95,7 +89,9 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
             // keep what arrived, so a replay reaches the same point.
             failure = error
         }
-        do { try flush() } catch { failure = failure ?? error }
+        do { try bodyFile?.finish() } catch {
+            failure = failure ?? DockerEngineError.badRecording(path: bodyPath, detail: "cannot write: \(error)")
+        }
 
         guard let responseHead = received else {
             if let failure { throw failure }
