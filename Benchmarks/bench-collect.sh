@@ -2,7 +2,7 @@
 # Benchmark: `alert-inspect collect` acquiring a large file, then a large log window, beside curl
 # fetching the same archive and the same logs.
 #
-#   Benchmarks/bench-collect.sh        FILE_MIB=512 LOG_MIB=128 RUNS=3 to change (the lab must be up: make lab)
+#   Benchmarks/bench-collect.sh        FILE_MIB=512 LOG_MIB=128 RUNS=5 to change (the lab must be up: make lab)
 #
 # Two containers in the lab's Docker engine (label alert-inspect.bench=collect, kept between runs and
 # re-made when the sizes change): one holds FILE_MIB of random bytes in /tmp/big (executable), the
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FILE_MIB=${FILE_MIB:-512}
 LOG_MIB=${LOG_MIB:-128}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 LAB_DIR=$(realpath -m "${LAB_DIR:-/tmp/alert-inspect-lab}")
 MANIFEST="$LAB_DIR/lab.json"
 WORK=Benchmarks/work/collect
