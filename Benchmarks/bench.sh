@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: how long an investigation takes, beside what a responder types today and the floor.
 #
-#   Benchmarks/bench.sh        (RUNS=… to change the number of runs; the lab must be up: make lab)
+#   Benchmarks/bench.sh        (RUNS=… and ROUNDS=… to change the runs per case; the lab must be up: make lab)
 #
 # For the classic drop-and-execute scenario, and a heavy one (50 changed files, 10 MB of logs in the
 # window), times with hyperfine, process start included:
@@ -15,6 +15,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-15}
+ROUNDS=${ROUNDS:-5}
 LAB_DIR=$(realpath -m "${LAB_DIR:-/tmp/alert-inspect-lab}")
 MANIFEST="$LAB_DIR/lab.json"
 WORK=Benchmarks/work
@@ -94,12 +95,21 @@ EOF
     done
 }
 
+# Each case runs in ROUNDS rounds of the three commands, so a change in the host's load during the
+# bench (this VM's throughput drifts by 10% over minutes) falls on all three alike; the figures are
+# the median, min and max over every round's runs.
 time_case() {
-    local label=$1 alert=$2
-    hyperfine --style none --runs "$RUNS" --warmup 2 --export-json "$WORK/$label.json" \
-        -n "alert-inspect" "$BIN inspect --host $HOST --alert $alert --format json >/dev/null" \
-        -n "docker CLI" "bash $WORK/$label-cli.sh" \
-        -n "curl floor" "curl -s --parallel --parallel-immediate --unix-socket $SOCK -K $WORK/$label-curl.cfg" >&2
+    local label=$1 alert=$2 round
+    rm -f "$WORK/$label"-round-*.json
+    for round in $(seq 1 "$ROUNDS"); do
+        hyperfine --style none --runs $(((RUNS + ROUNDS - 1) / ROUNDS)) --warmup 1 --export-json "$WORK/$label-round-$round.json" \
+            -n "alert-inspect" "$BIN inspect --host $HOST --alert $alert --format json >/dev/null" \
+            -n "docker CLI" "bash $WORK/$label-cli.sh" \
+            -n "curl floor" "curl -s --parallel --parallel-immediate --unix-socket $SOCK -K $WORK/$label-curl.cfg" >&2
+    done
+    jq -s '{results: [map(.results[]) | group_by(.command)[] | {command: .[0].command, times: (map(.times[]) | sort)}
+        | .median = (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)
+        | .min = .times[0] | .max = .times[-1]]}' "$WORK/$label"-round-*.json >"$WORK/$label.json"
 }
 
 row() { # label json-file
@@ -130,7 +140,7 @@ out="$RESULTS/bench-$(date -u +%Y%m%d-%H%M%S).md"
     echo
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)."
     echo "Engine: $(docker version -f 'Docker {{.Server.Version}} (API {{.Server.APIVersion}})'), client $(docker version -f '{{.Client.Version}}')."
-    echo "Tool: $($BIN --version), $(swift --version 2>&1 | head -1). Runs: $RUNS per case, times in ms, process start included."
+    echo "Tool: $($BIN --version), $(swift --version 2>&1 | head -1). Runs: $RUNS per case in $ROUNDS interleaved rounds, times in ms, process start included."
     echo
     echo "| case | tool | median | min | max | alert-inspect's median / this |"
     echo "|---|---|---|---|---|---|"
