@@ -68,15 +68,16 @@ package struct SystemVersion: Codable, Sendable, Hashable {
 
     /// Whether this is Podman's Docker-compatible service (`Components` lists "Podman Engine").
     package var isPodman: Bool {
-        if components?.contains(where: { $0.name?.localizedCaseInsensitiveContains("podman") == true }) == true {
+        // lowercased(), not a localized comparison: that loads ICU for a word that is plain ASCII.
+        if components?.contains(where: { $0.name?.lowercased().contains("podman") == true }) == true {
             return true
         }
-        return platform?.name?.localizedCaseInsensitiveContains("podman") == true
+        return platform?.name?.lowercased().contains("podman") == true
     }
 
     /// The version of the named component, e.g. `component("containerd")`.
     package func component(_ name: String) -> Component? {
-        components?.first { $0.name?.caseInsensitiveCompare(name) == .orderedSame }
+        components?.first { $0.name?.lowercased() == name.lowercased() }
     }
 }
 
