@@ -64,8 +64,8 @@ package struct Investigator: Sendable {
         guard let container = inspected else {
             async let versionTask = BlockingWork.run { try? client.version().value }
             async let infoTask = BlockingWork.run { try? client.info().value }
-            let report = baseReport(
-                alert: alert, version: await (try? versionTask) ?? nil, info: await (try? infoTask) ?? nil, container: nil)
+            let version = await (try? versionTask) ?? nil
+            let report = baseReport(alert: alert, version: version, info: await (try? infoTask) ?? nil, container: nil)
             return Outcome(
                 report: await gone(target, alert: alert, facts: alertFacts, window: window, report: report),
                 containerFound: false)

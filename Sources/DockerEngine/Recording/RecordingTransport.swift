@@ -72,7 +72,8 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
                         let name = Recording.bodyName(
                             method: request.method.rawValue, target: target, occurrence: occurrence,
                             contentType: responseHead.header("Content-Type"))
-                        bodyPath = folder.appendingPathComponent(Recording.bodiesFolder).appendingPathComponent(name).path
+                        bodyPath = folder.appendingPathComponent(Recording.bodiesFolder)
+                            .appendingPathComponent(name).path
                         do { bodyFile = try BlockFileWriter(creating: bodyPath, mode: 0o644) } catch {
                             throw DockerEngineError.badRecording(path: bodyPath, detail: "cannot create: \(error)")
                         }

@@ -155,7 +155,8 @@ final class ArchiveExtractor {
         let digest = try file.writer.finish()
         let isTruncated = isCut || file.isCut || digest.size != file.entry.size
         // The investigation takes the first such member whole, as this one is (see Investigator.acquire).
-        if sharesDigest, !shared, !isTruncated, file.entry.name.components == [EngineClient.archiveMemberName(containerPath)] {
+        let isTheFile = file.entry.name.components == [EngineClient.archiveMemberName(containerPath)]
+        if sharesDigest, !shared, !isTruncated, isTheFile {
             shared = true
             journal.archived(containerPath, digest)
         }

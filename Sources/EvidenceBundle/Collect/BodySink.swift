@@ -103,14 +103,14 @@ final class BodySink: @unchecked Sendable {
     }
 
     private func work(as worker: Worker) {
+        /// Where this worker's next block is in the queue (under the lock: blocks ahead of it leave).
+        func position() -> Int { nextBlock[worker.rawValue] - firstInQueue }
         condition.lock()
         while failure == nil {
-            while nextBlock[worker.rawValue] - firstInQueue >= queue.count && !isClosed && failure == nil {
-                condition.wait()
-            }
-            guard nextBlock[worker.rawValue] - firstInQueue < queue.count, failure == nil else { break }
+            while position() >= queue.count && !isClosed && failure == nil { condition.wait() }
+            guard position() < queue.count, failure == nil else { break }
             // A second reference to the block: reading it copies nothing.
-            var block: [UInt8]? = queue[nextBlock[worker.rawValue] - firstInQueue].block
+            var block: [UInt8]? = queue[position()].block
             condition.unlock()
             var failed: (any Error)?
             block?.withUnsafeBytes { bytes in
@@ -123,8 +123,7 @@ final class BodySink: @unchecked Sendable {
             // Dropped before the block can become a spare, or refilling it would copy it.
             block = nil
             condition.lock()
-            // Blocks ahead of this one may have left the queue meanwhile.
-            queue[nextBlock[worker.rawValue] - firstInQueue].readers -= 1
+            queue[position()].readers -= 1
             nextBlock[worker.rawValue] += 1
             while let first = queue.first, first.readers == 0 {
                 var emptied = queue.removeFirst().block
