@@ -211,17 +211,25 @@ package struct Investigator: Sendable {
         var lines: [InvestigationReport.LogLine] = []
         var truncated = false
         let limit = settings.maxLogLines
-        func keep(_ line: LogLine) {
+        // The report shows the window's first lines; the rest is read only when it is being kept (an
+        // evidence bundle, --record). Otherwise a chatty container's window (hundreds of MB) would
+        // be read to the end for nothing.
+        struct Enough: Error {}
+        let readsWholeWindow = connection.recorder != nil
+        func keep(_ line: LogLine) throws {
             guard lines.count < limit else {
                 truncated = true
-                return
+                if readsWholeWindow { return }
+                throw Enough()
             }
             lines.append(.init(
                 time: line.time, stream: line.stream.rawValue, text: line.text,
                 base64: line.isValidUTF8 ? nil : Data(line.bytes).base64EncodedString()))
         }
-        _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
-        do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }
+        do {
+            _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
+            do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }
+        } catch is Enough {}
         return .init(since: window.since.iso8601, until: window.until.iso8601, truncated: truncated, lines: lines)
     }
 

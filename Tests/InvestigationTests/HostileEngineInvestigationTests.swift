@@ -18,6 +18,7 @@ import Testing
     /// Runs `inspect --format json` against the recorded engine with `override`'s hostile answers.
     private func inspect(
         timeout: Double = 1, format: String = "json", measureMemory: Bool = false, timeLimit: Double = 60,
+        arguments: [String] = [],
         _ override: @escaping @Sendable (_ method: String, _ target: String) -> FakeEngine.Reply?
     ) throws -> (run: ToolRun, requests: [String]) {
         let engine = try FakeEngine.replaying(Self.recording, override: override)
@@ -26,7 +27,7 @@ import Testing
             [
                 "inspect", "--alert", Self.alert.path, "--host", "unix://" + engine.socketPath,
                 "--timeout", String(timeout), "--format", format,
-            ],
+            ] + arguments,
             timeLimit: timeLimit, measureMemory: measureMemory)
         #expect(run.signal == nil, "the tool crashed: \(run)")
         #expect(!run.timedOut, "the tool hung: \(run)")
@@ -202,6 +203,21 @@ import Testing
         #expect(run.status == 0, "\(run)")
         #expect(try run.json()["logs"].flatMap { ($0 as? [String: Any])?["truncated"] as? Bool } == true)
         #expect((run.maxResidentKiB ?? .max) < 400 << 10, "\(run)")
+    }
+
+    @Test func `a log window that never ends is read only as far as the report shows`() throws {
+        let (run, _) = try inspect(timeLimit: 60, arguments: ["--max-log-lines", "5"]) { _, target in
+            guard target.contains("/logs?") else { return nil }
+            return .script { connection in
+                connection.writeHead(status: 200, headers: [:])
+                let line = Data(logFrame(1, "2026-11-29T11:00:00.000000000Z chatty\n"))
+                while connection.write(line) {}
+            }
+        }
+        #expect(run.status == 0, "\(run)")
+        let logs = try #require(run.json()["logs"] as? [String: Any])
+        #expect(logs["truncated"] as? Bool == true)
+        #expect((logs["lines"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == Array(repeating: "chatty", count: 5))
     }
 
     @Test func `a slowloris log stream is cut within a few timeouts`() throws {
