@@ -34,7 +34,7 @@ package final class EngineClient: Sendable {
         guard head.isSuccess else {
             throw DockerEngineError.engine(
                 status: head.status, request: request.description,
-                message: EngineClient.message(from: body) ?? "the engine is not healthy")
+                message: EngineErrorBody.jsonMessage(in: body) ?? "the engine is not healthy")
         }
         let ping = PingResponse(head: head)
         let engineVersion = ping.apiVersion.flatMap(APIVersion.init(parsing:)) ?? newestAPIVersion
@@ -115,7 +115,7 @@ package final class EngineClient: Sendable {
     /// Maps an error status to the most specific error: no such container, ambiguous prefix, version, or the engine's own message.
     static func check(_ head: ResponseHead, body: Data, request: EngineRequest, reference: String?) throws {
         guard !head.isSuccess else { return }
-        let message = message(from: body) ?? (body.isEmpty ? "no explanation given" : String(decoding: body.prefix(512), as: UTF8.self))
+        let message = EngineErrorBody.message(in: body) ?? "no explanation given"
         let lowered = message.lowercased()
         if let reference {
             if lowered.contains("multiple ids found") || lowered.contains("more than one result") {
@@ -129,12 +129,6 @@ package final class EngineClient: Sendable {
             throw DockerEngineError.unsupportedAPIVersion(engine: message, minimum: oldestAPIVersion.description)
         }
         throw DockerEngineError.engine(status: head.status, request: request.description, message: message)
-    }
-
-    /// The engine's `{"message": "..."}` (Podman adds `cause` and `response`), if the body is one.
-    static func message(from body: Data) -> String? {
-        struct ErrorBody: Decodable { var message: String? }
-        return (try? JSONDecoder().decode(ErrorBody.self, from: body))?.message
     }
 }
 

@@ -12,15 +12,16 @@ package struct EngineErrorBody: Codable, Sendable, Hashable {
         self.response = response
     }
 
-    /// The engine's message from an error body: the JSON `message`, or the text itself for the
-    /// plain-text errors of old API versions; `nil` for an empty body.
+    /// The engine's message from an error body: the JSON `message`, or the text itself (its first
+    /// 512 bytes) for the plain-text errors of old API versions; `nil` for an empty body.
     package static func message(in data: Data) -> String? {
-        if let body = try? JSONDecoder().decode(EngineErrorBody.self, from: data), let message = body.message,
-            !message.isEmpty
-        {
-            return message
-        }
-        let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let message = jsonMessage(in: data), !message.isEmpty { return message }
+        let text = String(decoding: data.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
+    }
+
+    /// The JSON `message`, if the body is an error body at all.
+    package static func jsonMessage(in data: Data) -> String? {
+        (try? JSONDecoder().decode(EngineErrorBody.self, from: data))?.message
     }
 }
