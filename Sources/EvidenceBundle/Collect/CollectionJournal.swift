@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 
 /// Where a collection stands, for a progress line.
@@ -67,6 +68,7 @@ package final class CollectionJournal: @unchecked Sendable {
     private var firstFailure: (any Error & Sendable)?
     private var occurrences: [String: Int] = [:]
     private var archivedFiles: [String: FileDigest] = [:]
+    private var framing: LogFraming?
     private var receivedBytes: Int64 = 0
     private var currentStep = "starting"
     private var lastReport = Date.distantPast
@@ -96,6 +98,12 @@ package final class CollectionJournal: @unchecked Sendable {
     /// (the member the engine names after it), as extracted into the bundle.
     package func archived(_ containerPath: String, _ digest: FileDigest) {
         locked { archivedFiles[containerPath] = digest }
+    }
+
+    /// How the container's logs are framed, read from the investigation's inspect answer as it passed.
+    package var logFraming: LogFraming? {
+        get { locked { framing } }
+        set { locked { framing = newValue } }
     }
 
     /// Keeps the first failure that makes the collection unusable (the engine went away, a write failed).

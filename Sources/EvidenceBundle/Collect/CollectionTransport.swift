@@ -16,8 +16,6 @@ final class CollectionTransport: EngineTransport {
         var maxLogBytes: Int64
         /// How many files one archive may yield.
         var maxArchiveEntries: Int
-        /// How the container's logs are framed; nil when the container could not be inspected.
-        var logFraming: LogFraming?
 
         /// Headers, pax records and end blocks of a one-file archive fit well within this.
         static let archiveOverhead: Int64 = 64 << 10
@@ -27,7 +25,7 @@ final class CollectionTransport: EngineTransport {
             switch kind {
             case .archive: return maxFileBytes + Self.archiveOverhead
             case .logs: return maxLogBytes
-            case .other: return nil
+            case .inspect, .other: return nil
             }
         }
     }
@@ -88,7 +86,7 @@ final class CollectionTransport: EngineTransport {
                     if head.isSuccess {
                         do {
                             if let tap = try makeTap(kind, producer: described, head: head) {
-                                sink = BodySink(tap: tap, background: true)
+                                sink = BodySink(tap: tap, background: kind != .inspect)
                             }
                         } catch {
                             origin = .tap
@@ -156,9 +154,12 @@ final class CollectionTransport: EngineTransport {
                 maxFileBytes: plan.maxFileBytes, maxEntries: plan.maxArchiveEntries, stat: stat,
                 sharesDigest: plan.connection == .recorded)
             return ArchiveTap(extractor: extractor, raw: raw, producer: producer, containerPath: path, journal: journal)
+        case .inspect:
+            guard plan.connection == .recorded else { return nil }
+            return InspectTap(producer: producer, journal: journal)
         case .logs:
             guard plan.connection == .recorded else { return nil }
-            guard let framing = plan.logFraming else {
+            guard let framing = journal.logFraming else {
                 journal.note(
                     "the logs were kept as received but not demultiplexed: the container's Config.Tty is unknown")
                 return nil
@@ -182,6 +183,8 @@ enum RequestKind: Equatable {
     case archive(path: String)
     /// `GET /containers/{id}/logs`.
     case logs
+    /// `GET /containers/{id}/json`.
+    case inspect
     case other
 
     init(_ request: EngineRequest) {
@@ -195,6 +198,8 @@ enum RequestKind: Equatable {
             self = .archive(path: request.query.first { $0.name == "path" }?.value ?? "")
         case "logs":
             self = .logs
+        case "json":
+            self = .inspect
         default:
             self = .other
         }
@@ -207,6 +212,32 @@ protocol BodyTap: AnyObject {
     func feed(_ chunk: UnsafeRawBufferPointer) throws
     /// The body ended; `complete` is false when a cap or a failure cut it.
     func finish(complete: Bool) throws
+}
+
+/// The investigation's inspect answer, read as it passes for the container's TTY: it says how the
+/// log window that follows is framed, so the collection needs no inspect of its own.
+final class InspectTap: BodyTap {
+    private let producer: String
+    private let journal: CollectionJournal
+    private var body = Data()
+
+    /// An inspect answer is a few KiB; one past this is not decoded.
+    static let maxBytes = 4 << 20
+
+    init(producer: String, journal: CollectionJournal) {
+        self.producer = producer
+        self.journal = journal
+    }
+
+    func feed(_ chunk: UnsafeRawBufferPointer) throws {
+        if body.count + chunk.count <= Self.maxBytes { body.append(contentsOf: chunk) }
+    }
+
+    func finish(complete: Bool) throws {
+        guard complete, let inspected = try? EngineJSON.decode(ContainerInspect.self, from: body, request: producer)
+        else { return }
+        journal.logFraming = LogFraming(tty: inspected.hasTTY)
+    }
 }
 
 /// An archive body: the raw tar (when nobody else keeps it) and the files extracted from it.

@@ -68,8 +68,7 @@ package struct Collector: Sendable {
     ///
     /// - Parameters:
     ///   - reference: the container the investigation is about (name, id or prefix, as the
-    ///     investigation will ask for it), inspected first so the log window can be split by stream
-    ///     as it arrives, and named in the manifest's replay command.
+    ///     investigation will ask for it), named in the manifest's replay command.
     ///   - alert: the alert's bytes exactly as received, kept as `alert.json`.
     /// - Throws: `EvidenceBundleError.bundleExists`/`.cannotCreate` before anything is written;
     ///   `.interrupted` or `.notWritten` after the staging folder was removed.
@@ -112,21 +111,12 @@ package struct Collector: Sendable {
 
         // The collector's own requests go through a connection of their own: they are logged and
         // hashed like every other, but are not part of the investigation's recording.
-        let direct = try EngineConnection.open(options(.direct, staging: staging, journal: journal, framing: nil))
-        var framing: LogFraming?
-        if let reference {
-            do {
-                let inspected = try await BlockingWork.run { try direct.client.inspectContainer(reference).value }
-                framing = LogFraming(tty: inspected.hasTTY)
-            } catch DockerEngineError.noSuchContainer {
-                // The investigation says so in the report; the bundle keeps what there is.
-            }
-        }
+        let direct = try EngineConnection.open(options(.direct, staging: staging, journal: journal))
         try checkpoint(journal)
 
         let recordingURL = staging.root.appendingPathComponent(BundleLayout.recording)
         let connection = try EngineConnection.open(
-            options(.recorded, staging: staging, journal: journal, framing: framing, record: recordingURL))
+            options(.recorded, staging: staging, journal: journal, record: recordingURL))
         journal.step("investigating")
         let outcome = try await investigate(connection)
         try checkpoint(journal)
@@ -153,7 +143,7 @@ package struct Collector: Sendable {
     /// Connection options whose live transport is wrapped by a `CollectionTransport`.
     private func options(
         _ connection: CollectionJournal.Connection, staging: StagingFolder, journal: CollectionJournal,
-        framing: LogFraming?, record: URL? = nil
+        record: URL? = nil
     ) -> EngineConnection.Options {
         var options = engine
         options.record = record
@@ -161,7 +151,7 @@ package struct Collector: Sendable {
         options.isCancelled = isCancelled
         let plan = CollectionTransport.Plan(
             connection: connection, staging: staging, maxFileBytes: settings.maxFileBytes,
-            maxLogBytes: settings.maxLogBytes, maxArchiveEntries: max(settings.maxFiles, 1), logFraming: framing)
+            maxLogBytes: settings.maxLogBytes, maxArchiveEntries: max(settings.maxFiles, 1))
         options.wrapLive = { live in CollectionTransport(live: live, journal: journal, plan: plan) }
         if connection == .recorded {
             options.archivedFileDigest = { path in journal.archivedFile(path).map { ($0.sha256, $0.size) } }
