@@ -7,8 +7,8 @@ import Foundation
 /// virtual machine each fresh page-cache page is costly (buffered writes of 512 MiB took up to six
 /// times as long, and varied from run to run), and the copy into the page cache was most of the
 /// time of the thread that reads the engine's answer: while it wrote, the engine waited. So large
-/// files bypass the page cache, and their blocks are written while the next ones fill; at most
-/// `maxQueuedBlocks` wait, so memory stays flat. A small file is written once, through the page
+/// files bypass the page cache, and their blocks are written while the next ones fill (see
+/// `BlockRelay`; at most `maxQueuedBlocks` wait). A small file is written once, through the page
 /// cache, and never starts a thread.
 ///
 /// A class because it owns a descriptor, buffers and a thread; one thread at a time writes to it.
@@ -25,11 +25,12 @@ package final class BlockFileWriter {
     static let directAlignment = 4096
 
     private let disk: Disk
+    private let relay: BlockRelay<Disk.Block>
     private var filling: UnsafeMutableRawBufferPointer
     private var fillCount = 0
     /// Where `filling` goes in the file.
     private var blockOffset: Int64 = 0
-    /// Every buffer, freed only once the disk thread has stopped.
+    /// Every buffer, freed only once the writing thread has stopped.
     private var buffers: [UnsafeMutableRawBufferPointer]
     private var isFinished = false
 
@@ -39,13 +40,16 @@ package final class BlockFileWriter {
     package init(creating path: String, mode: mode_t) throws(Failure) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw Disk.failure() }
-        disk = Disk(descriptor)
+        let disk = Disk(descriptor)
+        self.disk = disk
+        // The thread holds the disk, never this writer, so a writer dropped mid-file still stops it.
+        relay = BlockRelay(capacity: Self.maxQueuedBlocks, readers: [{ block in try disk.write(block) }])
         filling = Self.allocate()
         buffers = [filling]
     }
 
     deinit {
-        try? disk.stop()
+        try? relay.close()
         if !isFinished { close(disk.descriptor) }
         for buffer in buffers { buffer.deallocate() }
     }
@@ -60,9 +64,10 @@ package final class BlockFileWriter {
             fillCount += take
             index += take
             if fillCount == Self.blockSize {
-                let next = try disk.enqueue(Disk.Block(buffer: filling, count: fillCount, offset: blockOffset))
-                filling = next ?? Self.allocate()
-                if next == nil { buffers.append(filling) }
+                let block = Disk.Block(buffer: filling, count: fillCount, offset: blockOffset)
+                let written = try Self.relayed { try relay.put(block) }
+                filling = written?.buffer ?? Self.allocate()
+                if written == nil { buffers.append(filling) }
                 blockOffset += Int64(fillCount)
                 fillCount = 0
             }
@@ -75,7 +80,7 @@ package final class BlockFileWriter {
         guard !isFinished else { throw Failure(reason: "already closed") }
         isFinished = true
         defer { close(disk.descriptor) }
-        try disk.stop()
+        try Self.relayed { try relay.close() }
         if fillCount > 0 { try disk.write(Disk.Block(buffer: filling, count: fillCount, offset: blockOffset)) }
         // A last block written directly was padded to the alignment: cut the file back to its size.
         if disk.triedDirect, ftruncate(disk.descriptor, off_t(size)) != 0 { throw Disk.failure() }
@@ -85,15 +90,18 @@ package final class BlockFileWriter {
     private static func allocate() -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: directAlignment)
     }
+
+    /// The relay passes on whatever its reader threw, which here is always a `Failure`.
+    private static func relayed<Value>(_ body: () throws -> Value) throws(Failure) -> Value {
+        do { return try body() } catch let failure as Failure { throw failure } catch {
+            throw Failure(reason: String(describing: error))
+        }
+    }
 }
 
-/// The descriptor, and the thread that writes full blocks to it. The thread holds this, never the
-/// writer, so a writer dropped without `finish` still stops it.
-private final class Disk: @unchecked Sendable {
-    // @unchecked: the queue, spares, failure and thread state are under `condition`; `isDirect`
-    // and `triedDirect` change only in `write`, which runs on the thread while it runs and on the
-    // owner's thread after `stop`.
-
+/// The descriptor, and how to write a block to it: on the relay's thread while it runs, on the
+/// owner's after it has stopped, never on both at once.
+private final class Disk {
     struct Block {
         var buffer: UnsafeMutableRawBufferPointer
         var count: Int
@@ -103,59 +111,9 @@ private final class Disk: @unchecked Sendable {
     let descriptor: Int32
     private(set) var triedDirect = false
     private var isDirect = false
-    private let condition = NSCondition()
-    private var queue: [Block] = []
-    private var spare: [UnsafeMutableRawBufferPointer] = []
-    private var failure: BlockFileWriter.Failure?
-    private var isRunning = false
-    private var isStopping = false
 
     init(_ descriptor: Int32) {
         self.descriptor = descriptor
-    }
-
-    /// Queues a full block (waiting for room); returns a written block's buffer to fill next, if one is free.
-    func enqueue(_ block: Block) throws(BlockFileWriter.Failure) -> UnsafeMutableRawBufferPointer? {
-        condition.lock()
-        defer { condition.unlock() }
-        if !isRunning && !isStopping {
-            isRunning = true
-            Thread { [self] in work() }.start()
-        }
-        while queue.count >= BlockFileWriter.maxQueuedBlocks && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        queue.append(block)
-        condition.broadcast()
-        return spare.popLast()
-    }
-
-    /// Waits until the queue is written and the thread has stopped; throws its failure, if any.
-    func stop() throws(BlockFileWriter.Failure) {
-        condition.lock()
-        defer { condition.unlock() }
-        isStopping = true
-        condition.broadcast()
-        while isRunning { condition.wait() }
-        if let failure { throw failure }
-    }
-
-    private func work() {
-        condition.lock()
-        while failure == nil {
-            while queue.isEmpty && !isStopping { condition.wait() }
-            guard let block = queue.first else { break }
-            condition.unlock()
-            var failed: BlockFileWriter.Failure?
-            do { try write(block) } catch { failed = error }
-            condition.lock()
-            queue.removeFirst()
-            spare.append(block.buffer)
-            failure = failure ?? failed
-            condition.broadcast()
-        }
-        isRunning = false
-        condition.broadcast()
-        condition.unlock()
     }
 
     /// Writes one block at its offset: directly once the file has a full block, padded to the
