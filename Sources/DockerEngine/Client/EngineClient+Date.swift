@@ -12,11 +12,8 @@ extension PingResponse {
             let day = Int(parts[1]), let year = Int(parts[3]), parts[4].count == 8
         else { return nil }
         // Not String(format:), whose first use costs about a millisecond.
-        func padded(_ number: Int, _ width: Int) -> String {
-            let digits = String(number)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let rfc3339 = "\(padded(year, 4))-\(padded(month + 1, 2))-\(padded(day, 2))T\(parts[4])Z"
+        let date = [(year, 4), (month + 1, 2), (day, 2)].map { EngineTime.padded(Int64($0), $1) }
+        let rfc3339 = date.joined(separator: "-") + "T\(parts[4])Z"
         return EngineTime.parse(rfc3339)?.date
     }
 }

@@ -94,7 +94,6 @@ extension EngineClient {
 extension EngineTime {
     /// `seconds.nanoseconds`, the form the engine's `since`/`until` parameters take.
     package var unixTimestamp: String {
-        let fraction = String(nanoseconds)
-        return "\(seconds)." + String(repeating: "0", count: 9 - fraction.count) + fraction
+        "\(seconds)." + Self.padded(Int64(nanoseconds), 9)
     }
 }

@@ -175,7 +175,8 @@ package struct EngineTime: Sendable, Hashable, Comparable, Codable, CustomString
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    private static func padded(_ value: Int64, _ width: Int) -> String {
+    /// `value` in decimal, zero-padded on the left to `width` digits.
+    static func padded(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
