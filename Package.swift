@@ -86,6 +86,10 @@ let package = Package(
             dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
         ),
         .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Investigation", "DockerEngine", "TestSupport"]
+        ),
+        .testTarget(
             name: "EvidenceBundleTests",
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
         ),
