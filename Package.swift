@@ -35,8 +35,11 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // The one place that decides what text may reach a terminal or a Markdown ticket. Pure.
+        .target(name: "SafeText"),
+
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
-        .target(name: "FalcoAlerts"),
+        .target(name: "FalcoAlerts", dependencies: ["SafeText"]),
 
         // Gathers engine evidence for an alert and decides each claim.
         .target(
@@ -45,13 +48,13 @@ let package = Package(
         ),
 
         // Text, Markdown and JSON renderings of investigation reports.
-        .target(name: "Reporting", dependencies: ["Investigation", "FalcoAlerts", "DockerEngine"]),
+        .target(name: "Reporting", dependencies: ["Investigation", "SafeText"]),
 
         // Hashed, verifiable evidence bundles (`collect`, `verify`).
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "Investigation", "Reporting",
+                "DockerEngine", "Investigation", "Reporting", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "AlertWatch",
             dependencies: [
-                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
+                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),
@@ -70,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "alert-inspect",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch",
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "SafeText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,14 +83,18 @@ let package = Package(
             name: "TestSupport", dependencies: ["DockerEngine", "FalcoAlerts", "Investigation"], path: "Tests/TestSupport"
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
-        .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
+        .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "SafeText", "TestSupport"]),
         .testTarget(
             name: "InvestigationTests",
-            dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
+            dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "SafeText", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SafeTextTests",
+            dependencies: ["SafeText", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "TestSupport"]
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Investigation", "DockerEngine", "TestSupport"]
+            dependencies: ["Reporting", "Investigation", "DockerEngine", "SafeText", "TestSupport"]
         ),
         .testTarget(
             name: "EvidenceBundleTests",

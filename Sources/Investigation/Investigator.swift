@@ -457,7 +457,7 @@ package struct Investigator: Sendable {
                 if let info = host.fileInfo(hostPath), info.kind == .file { executable = info.permissions & 0o111 != 0 }
                 else if host.fileInfo(hostPath) != nil { executable = false }
             }
-            return .init(path: change.path, kind: change.kind.description, executable: executable)
+            return .init(path: change.path, kind: DriftKind(change.kind), executable: executable)
         }
     }
 
@@ -611,6 +611,17 @@ package enum Redaction {
     package static func redacted(_ values: [String: String]) -> [String: String] {
         values.reduce(into: [:]) { result, entry in
             result[entry.key] = looksSecret(entry.key) ? marker : entry.value
+        }
+    }
+}
+
+extension DriftKind {
+    init(_ kind: ContainerChange.Kind) {
+        switch kind {
+        case .added: self = .added
+        case .modified: self = .modified
+        case .deleted: self = .deleted
+        case .unknown(let value): self = .unknown(value)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Investigation
+import SafeText
 
 /// The report for a ticket: the same content as the terminal report, as GitHub Flavored Markdown.
 ///
@@ -74,7 +75,7 @@ struct MarkdownReport: ReportSections {
         guard !report.drift.isEmpty else { return ["## Drift", "", "None listed."] }
         let head = ["## Drift", "", text(ReportFacts.driftSummary(report.drift)) + " in the writable layer."]
         let (listed, omitted) = ReportFacts.listedDrift(report.drift)
-        let rows = listed.map { [text($0.kind), tableCode($0.path), $0.executable == true ? "**yes**" : ""] }
+        let rows = listed.map { [text($0.kind.description), tableCode($0.path), $0.executable == true ? "**yes**" : ""] }
         let more = omitted > 0 ? ["", "… and \(omitted) more changes (the JSON report lists all)."] : []
         return head + [""] + table(["Change", "Path", "Executable"], rows) + more
     }

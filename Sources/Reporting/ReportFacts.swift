@@ -1,5 +1,6 @@
 import Foundation
 import Investigation
+import SafeText
 
 /// What the text and Markdown reports say, worded once so both carry the same content.
 ///
@@ -204,25 +205,12 @@ enum ReportFacts {
         return "\(window), \(lines)\(logs.truncated ? " (truncated: the window held more)" : "")"
     }
 
-    /// A next step split per the investigation's convention: the first line is the sentence, any
-    /// further lines are a code block (a Falco YAML exception or shell commands).
-    static func mitigation(_ text: String) -> (sentence: String, code: [String], language: String) {
-        let all = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let sentence = all.first ?? ""
-        var lines = Array(all.dropFirst())
+    /// A next step as renderers lay it out: the sentence, the code's lines (trailing blank lines
+    /// dropped) and the language name for a fenced block.
+    static func mitigation(_ step: NextStep) -> (sentence: String, code: [String], language: String) {
+        var lines = step.code.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
         while lines.last?.allSatisfy(\.isWhitespace) == true { lines.removeLast() }
-        return (sentence, lines, codeLanguage(lines))
-    }
-
-    /// YAML when the block reads like a Falco rules file (`- rule:`, `key: value`), shell otherwise;
-    /// only a hint for highlighting in tickets.
-    private static func codeLanguage(_ lines: [String]) -> String {
-        guard let first = lines.first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return "" }
-        let trimmed = first.drop { $0 == " " }
-        let key = trimmed.hasPrefix("- ") ? trimmed.dropFirst(2) : trimmed
-        let name = key.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }
-        let isMapping = !name.isEmpty && key.dropFirst(name.count).first == ":"
-        return isMapping || trimmed.hasPrefix("- ") ? "yaml" : "sh"
+        return (step.sentence, lines, lines.isEmpty ? "" : step.language?.rawValue ?? "")
     }
 
     /// An alert field as people read it: strings bare, `null` as Falco's own `<NA>`, `""` visible,

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import SafeText
 import TestSupport
 import Testing
 

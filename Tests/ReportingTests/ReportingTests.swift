@@ -3,6 +3,7 @@ import Testing
 
 @testable import Investigation
 import Reporting
+import SafeText
 
 @Suite struct ReportingTests {
     private let plain = ReportRenderer(colored: false)
@@ -83,7 +84,7 @@ import Reporting
         #expect(privileged.lowerBound < root.lowerBound && root.lowerBound < noNewPrivileges.lowerBound)
         #expect(text.contains("  2026-04-06T15:32:09.912000000Z  stderr  fetching payload from 203.0.113.7"))
         #expect(text.contains("Engine events  the engine keeps only its last 256 events"))
-        #expect(text.contains("  A  /tmp/x" + String(repeating: " ", count: 24) + "  executable"))
+        #expect(text.contains("  added     /tmp/x" + String(repeating: " ", count: 24) + "  executable"))
         #expect(text.contains("  4242  root  /tmp/x -c beacon"))
         #expect(text.contains("    com.docker.compose.project  shop"))
         #expect(text.contains("    proc.exe_ino.ctime_duration_proc_start  18446744073670260079"))
@@ -429,9 +430,9 @@ enum SampleReport {
                 "Stop the container once the evidence is kept:\ndocker stop web",
             ],
             drift: [
-                .init(path: "/tmp", kind: "C", executable: false),
-                .init(path: "/tmp/x", kind: "A", executable: true),
-                .init(path: "/etc/nginx/conf.d/default.conf", kind: "C", executable: nil),
+                .init(path: "/tmp", kind: .modified, executable: false),
+                .init(path: "/tmp/x", kind: .added, executable: true),
+                .init(path: "/etc/nginx/conf.d/default.conf", kind: .modified, executable: nil),
             ],
             processes: [
                 .init(pid: 4100, user: "root", command: "nginx: master process nginx -g daemon off;"),
@@ -517,10 +518,10 @@ enum SampleReport {
         report.risks[0].detail = hostile("detail")
         report.logs.lines = [.init(time: hostile("t"), stream: hostile("stdout"), text: hostile("log"))]
         report.events = [.init(time: hostile("t"), action: hostile("exec_start"), detail: hostile("detail"))]
-        report.drift = [.init(path: hostile("/tmp/x"), kind: hostile("A"), executable: true)]
+        report.drift = [.init(path: hostile("/tmp/x"), kind: .added, executable: true)]
         report.processes = [.init(pid: 1, user: hostile("root"), command: hostile("sh"))]
         report.limitations = [hostile("limitation")]
-        report.mitigations = [hostile("step"), "step with a block:\n" + hostile("- rule: x")]
+        report.mitigations = [NextStep(text: hostile("step")), NextStep(text: "step with a block:\n" + hostile("- rule: x"))]
         report.engine.endpoint = hostile("unix:///run/docker.sock")
         report.engine.hostAccess.detail = hostile("detail")
         report.generatedAt = hostile("now")

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Investigation
+import SafeText
 
 /// The collection's view of the wire, placed under the recorder (and under the collector's own
 /// client): every body is hashed as it streams, counted for progress and cut at its cap, archive
@@ -270,7 +271,7 @@ final class ArchiveTap: BodyTap {
             journal.add(
                 .init(
                     path: raw.relativePath, digest: digest, kind: .archive, producer: producer, acquiredAt: Date(),
-                    detail: "the archive of \(VisibleText.escaped(containerPath)) in the container, as received",
+                    detail: "the archive of \(TerminalText.escaped(containerPath, limit: 200)) in the container, as received",
                     truncated: !complete))
         }
         try extractor.finish(complete: complete)

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Investigation
+import SafeText
 
 extension Collector {
     /// Enters every recorded body in the manifest and gives the ones SPEC.md names their names
@@ -110,7 +111,7 @@ extension Collector {
         var displayName: String {
             switch self {
             case .engine(let name), .logs(let name): return name
-            case .archive(let path): return "the archive of '\(VisibleText.escaped(path))'"
+            case .archive(let path): return "the archive of '\(TerminalText.escaped(path, limit: 200))'"
             }
         }
     }
@@ -158,7 +159,7 @@ extension Collector {
         let suspect = report.executable?.path
         // `executable == false` is the host's own answer from the upper dir: no need to ask the engine.
         let candidates = report.drift.filter {
-            ($0.kind == "added" || $0.kind == "modified") && $0.path != suspect && $0.executable != false
+            ($0.kind == .added || $0.kind == .modified) && $0.path != suspect && $0.executable != false
         }
         var checked = 0
         var acquired = 0
@@ -178,7 +179,7 @@ extension Collector {
                 stat = try await BlockingWork.run { try client.pathStat(containerID, path: path) }
             } catch {
                 try checkpoint(journal)
-                journal.note("'\(VisibleText.escaped(path))' could not be examined: \(error)")
+                journal.note("'\(TerminalText.escaped(path, limit: 200))' could not be examined: \(error)")
                 continue
             }
             guard let stat, stat.fileType == .regular, stat.mode.posix.isExecutable else { continue }
@@ -193,7 +194,7 @@ extension Collector {
                 }
             } catch {
                 try checkpoint(journal)
-                journal.note("'\(VisibleText.escaped(path))' could not be acquired: \(error)")
+                journal.note("'\(TerminalText.escaped(path, limit: 200))' could not be acquired: \(error)")
             }
         }
         if skipped > 0 {
@@ -273,7 +274,7 @@ extension Collector {
         }
         var detail =
             "the executable of host pid \(pid) (a process of container \(report.container?.id.prefix(12) ?? "?"))"
-        detail += ", which points at '\(VisibleText.escaped(before ?? "?"))'; read through the engine host's /proc"
+        detail += ", which points at '\(TerminalText.escaped(before ?? "?", limit: 200))'; read through the engine host's /proc"
         if let expected = executable.sha256 {
             detail +=
                 expected == digest.sha256

@@ -1,3 +1,4 @@
+import SafeText
 /// The ways a triage summary can be written.
 package enum TriageFormat: String, Sendable, CaseIterable {
     case text
@@ -79,7 +80,7 @@ extension TriageSummary {
     // MARK: - Text
 
     private func writeText(_ groups: [Group], to output: inout some TextOutputStream) {
-        let show = VisibleText.terminal
+        let show: (String) -> String = TerminalText.escaped
         let containers = containers(of: groups)
         output.write(headline(groupCount: groups.count, show) + "\n")
         let ran = containers.filter(\.ranUnusualBinaries)
@@ -150,7 +151,7 @@ extension TriageSummary {
 
     private func span(_ first: AlertTime?, _ last: AlertTime?) -> String {
         guard let first, let last else { return "-" }
-        let show = VisibleText.terminal
+        let show: (String) -> String = TerminalText.escaped
         return first.isSameInstant(as: last) ? show(first.text) : "\(show(first.text)) .. \(show(last.text))"
     }
 
@@ -171,7 +172,7 @@ extension TriageSummary {
     // MARK: - Markdown
 
     private func writeMarkdown(_ groups: [Group], to output: inout some TextOutputStream) {
-        let show = VisibleText.markdown
+        let show: (String) -> String = MarkdownText.escaped
         func cell(_ value: String?) -> String { value.map(show) ?? "–" }
         func time(_ value: AlertTime?) -> String { value.map { show($0.text) } ?? "–" }
         func row(_ cells: [String]) { output.write("| " + cells.joined(separator: " | ") + " |\n") }

@@ -19,7 +19,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     package var risks: [Risk]
     package var logs: Logs
     package var events: [Event]
-    package var mitigations: [String]
+    package var mitigations: [NextStep]
     /// The container's writable-layer changes (what drifted from the image), executables marked.
     package var drift: [Drift]
     /// The container's processes as the engine's `top` reported them (host pids).
@@ -166,7 +166,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
 
     package struct Drift: Sendable, Hashable, Codable {
         package var path: String
-        package var kind: String
+        package var kind: DriftKind
         package var executable: Bool?
     }
 

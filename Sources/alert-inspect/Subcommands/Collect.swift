@@ -73,7 +73,7 @@ extension AlertInspect {
                         container: container, alert: alert)
                 }
                 progress?.clear()
-                Output.write(Self.summary(result))
+                Output.write(result.summary)
                 if !result.containerFound {
                     Diagnostics.warning(
                         "the container does not exist (any more): the bundle keeps what the engine could still tell")
@@ -83,23 +83,6 @@ extension AlertInspect {
                 progress?.clear()
                 throw ExitStatus.report(error)
             }
-        }
-
-        static func summary(_ result: Collector.Result) -> String {
-            let manifest = result.manifest
-            // Hard-linked names (the SPEC names of recorded answers) take no space of their own.
-            let bytes = manifest.files.filter { $0.sameFileAs == nil }.reduce(Int64(0)) { $0 + $1.size }
-            var lines = [
-                "\(result.bundle.path): \(manifest.files.count + 2) files, \(ByteCount(bytes)); verdict \(result.report.verdict.rawValue)"
-            ]
-            if let executable = result.report.executable, let sha = executable.sha256 {
-                lines.append("executable \(executable.path) (\(executable.change.rawValue)) sha256 \(sha)")
-            }
-            if !manifest.caps.reached.isEmpty {
-                lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; "))
-            }
-            lines.append("check it with: alert-inspect verify \(result.bundle.path)")
-            return lines.joined(separator: "\n")
         }
     }
 }
@@ -123,16 +106,7 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
         bytes = value * scale
     }
 
-    var description: String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
+    var description: String { ByteSize.text(bytes) }
 
     var defaultValueDescription: String { description }
 }

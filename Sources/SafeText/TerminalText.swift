@@ -1,4 +1,5 @@
-/// Text from an alert, a container or its logs made safe to show on a terminal.
+/// Text from an alert, a container or its logs made safe to show on a terminal: the one place that
+/// decides what may reach one (every report, triage, verify, collect, doctor and watch line).
 ///
 /// Anything in those strings was chosen by whoever controls the container: an escape sequence could
 /// retitle the window, clear the screen or rewrite earlier lines of the report, a bidi override could
@@ -16,6 +17,13 @@ package enum TerminalText {
     /// line stays readable.
     package static func escaped(_ text: String) -> String {
         visible(text.unicodeScalars.map(Piece.scalar))
+    }
+
+    /// Returns at most the first `limit` characters of `text`, escaped, with `…` when some were left out:
+    /// for one-line notes about paths and names chosen inside a container.
+    package static func escaped(_ text: String, limit: Int) -> String {
+        guard text.unicodeScalars.count > limit else { return escaped(text) }
+        return escaped(String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit)))) + "…"
     }
 
     /// The bytes of a line that is not valid UTF-8 (a log line's `base64`), made visible: what

@@ -1,9 +1,35 @@
 import Testing
 
-import Reporting
+import SafeText
+import TestSupport
 
 @Suite struct EscapingTests {
     // MARK: Terminal
+
+    @Test(arguments: [
+        ("plain /bin/ls", "plain /bin/ls"),
+        ("red \u{1b}[31mX\u{1b}[0m", "red \\x1b[31mX\\x1b[0m"),
+        ("title \u{1b}]0;pwned\u{7}", "title \\x1b]0;pwned\\x07"),
+        ("a\nb\rc\td\u{0}e\u{7f}", "a\\nb\\rc\\td\\x00e\\x7f"),
+        ("csi \u{9b}2J", "csi \\u{9b}2J"),
+        ("file \u{202e}gpj.exe", "file \\u{202e}gpj.exe"),
+        ("back\\slash", "back\\slash"),
+        ("é 日本 😀", "é 日本 😀"),
+    ])
+    func `text for terminals shows control characters visibly`(input: String, expected: String) {
+        #expect(TerminalText.escaped(input) == expected)
+    }
+
+    @Test func `Markdown text escapes active characters after making controls visible`() {
+        #expect(
+            MarkdownText.escaped("a|b *c* _d_ [e](f) <g> `h` ~i~ &amp;")
+                == #"a\|b \*c\* \_d\_ \[e\](f) \<g\> \`h\` \~i\~ \&amp;"#)
+        #expect(
+            MarkdownText.escaped("api-1 2026-04-06T15:32:10.5Z #3 +x !y") == ##"api-1 2026-04-06T15:32:10.5Z \#3 +x \!y"##)
+        #expect(MarkdownText.escaped("x\u{1b}[1m") == #"x\\x1b\[1m"#)
+        #expect(MarkdownText.escaped("plain") == "plain")
+    }
+
 
     @Test(arguments: [
         ("\u{1B}]0;pwned\u{07}", #"\x1b]0;pwned\x07"#),
@@ -63,9 +89,26 @@ import Reporting
             for _ in 0..<length { scalars.append(alphabet.randomElement(using: &generator) ?? "a") }
             let original = String(scalars)
             let escaped = TerminalText.escaped(original)
-            #expect(!escaped.unicodeScalars.contains(where: TerminalText.needsEscaping), "\(escaped)")
+            #expect(HostileText.raw(in: escaped).isEmpty, "\(escaped)")
+            #expect(!escaped.contains("\n"), "\(escaped)")
             #expect(unescape(escaped) == original, "\(escaped)")
         }
+    }
+
+    @Test(arguments: HostileText.characters)
+    func `each listed character is escaped for a terminal and for Markdown`(character: Unicode.Scalar) {
+        let text = "a" + String(character) + "b"
+        #expect(HostileText.raw(in: TerminalText.escaped(text)).isEmpty)
+        #expect(HostileText.raw(in: MarkdownText.escaped(text)).isEmpty)
+        #expect(HostileText.raw(in: MarkdownText.codeSpan(text)).isEmpty)
+        #expect(!TerminalText.escaped(text).contains("\n") && !MarkdownText.escaped(text).contains("\n"))
+    }
+
+    @Test(arguments: HostileText.sequences)
+    func `attack sequences come out as visible escapes`(sequence: String) {
+        #expect(HostileText.raw(in: TerminalText.escaped(sequence)).isEmpty)
+        #expect(HostileText.raw(in: TerminalText.escaped(sequence, limit: 3)).isEmpty)
+        #expect(TerminalText.escaped(sequence).count > sequence.count)
     }
 
     @Test func `every control, format and separator character in Unicode needs escaping`() {
