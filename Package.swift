@@ -41,20 +41,33 @@ let package = Package(
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
         .target(name: "FalcoAlerts", dependencies: ["SafeText"]),
 
-        // Gathers engine evidence for an alert and decides each claim.
+        // The runtime seam: what an investigation needs from a container runtime (`ContainerRuntime`),
+        // the values it answers with, and the view of the runtime's host. No implementation, no I/O.
+        .target(name: "Runtime"),
+
+        // The Docker Engine API (Docker's and Podman's) as a `ContainerRuntime`; the connection with
+        // its recording and replay, the host views, and `doctor`.
         .target(
-            name: "Investigation",
-            dependencies: ["DockerEngine", "FalcoAlerts", .product(name: "Crypto", package: "swift-crypto")]
+            name: "DockerRuntime",
+            dependencies: [
+                "DockerEngine", "Runtime", "Investigation", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
-        // Text, Markdown and JSON renderings of investigation reports.
-        .target(name: "Reporting", dependencies: ["Investigation", "SafeText"]),
+        // Gathers evidence for an alert through the runtime seam, decides each claim, assembles the report.
+        .target(
+            name: "Investigation",
+            dependencies: ["Runtime", "FalcoAlerts", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Text, Markdown and JSON renderings of investigation reports, and of doctor's report.
+        .target(name: "Reporting", dependencies: ["Investigation", "Runtime", "SafeText"]),
 
         // Hashed, verifiable evidence bundles (`collect`, `verify`).
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "Investigation", "Reporting", "SafeText",
+                "DockerEngine", "DockerRuntime", "Runtime", "Investigation", "Reporting", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -64,7 +77,7 @@ let package = Package(
         .target(
             name: "AlertWatch",
             dependencies: [
-                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine", "SafeText",
+                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine", "DockerRuntime", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),
@@ -73,38 +86,46 @@ let package = Package(
         .executableTarget(
             name: "alert-inspect",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "SafeText",
+                "DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation", "Reporting",
+                "EvidenceBundle", "AlertWatch", "SafeText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Tests
         .target(
-            name: "TestSupport", dependencies: ["DockerEngine", "FalcoAlerts", "Investigation"], path: "Tests/TestSupport"
+            name: "TestSupport", dependencies: ["DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation"],
+            path: "Tests/TestSupport"
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "SafeText", "TestSupport"]),
         .testTarget(
             name: "InvestigationTests",
-            dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "SafeText", "TestSupport"]
+            dependencies: [
+                "Investigation", "Runtime", "DockerRuntime", "Reporting", "DockerEngine", "FalcoAlerts", "SafeText", "TestSupport",
+            ]
         ),
         .testTarget(
             name: "SafeTextTests",
-            dependencies: ["SafeText", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "TestSupport"]
+            dependencies: [
+                "SafeText", "FalcoAlerts", "Runtime", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "TestSupport",
+            ]
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Investigation", "DockerEngine", "SafeText", "TestSupport"]
+            dependencies: ["Reporting", "Investigation", "DockerRuntime", "SafeText", "TestSupport"]
         ),
         .testTarget(
             name: "EvidenceBundleTests",
-            dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
+            dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "DockerRuntime", "TestSupport"]
         ),
-        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "TestSupport"]),
+        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerRuntime", "TestSupport"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport"]
+            dependencies: [
+                "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport",
+            ]
         ),
     ]
 )

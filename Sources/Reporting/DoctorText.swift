@@ -1,5 +1,6 @@
 import Foundation
 import Investigation
+import Runtime
 import SafeText
 
 /// `doctor`'s report for people: one labelled line per finding, then what it means. Every value the

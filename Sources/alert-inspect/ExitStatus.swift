@@ -4,6 +4,7 @@ import DockerEngine
 import EvidenceBundle
 import FalcoAlerts
 import Foundation
+import Runtime
 
 /// Exit codes from SPEC.md, and the single place errors are mapped to them.
 enum ExitStatus {
@@ -36,6 +37,12 @@ enum ExitStatus {
             if error.isUnreachable { return engineUnreachable }
             if case .noSuchContainer = error { return noSuchContainer }
             return failure
+        case let error as RuntimeError:
+            switch error {
+            case .unreachable: return engineUnreachable
+            case .notFound: return noSuchContainer
+            case .denied, .unsupported, .malformed, .cancelled: return failure
+            }
         case let error as EvidenceBundleError:
             switch error {
             case .bundleExists, .cannotCreate, .writeFailed: return cannotCreateOutput

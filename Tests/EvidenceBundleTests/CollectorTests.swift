@@ -3,6 +3,7 @@ import Foundation
 import Investigation
 import TestSupport
 import Testing
+import DockerRuntime
 
 @testable import EvidenceBundle
 
@@ -82,17 +83,15 @@ import Testing
     func collector(_ fake: FakeEngine, isCancelled: @escaping @Sendable () -> Bool = { false }) -> Collector {
         Collector(
             engine: EngineConnection.Options(hostFlag: "unix://" + fake.socketPath, timeout: 5),
-            settings: .init(toolVersion: "test", maxFiles: 5), isCancelled: isCancelled)
+            settings: .init(
+                toolVersion: "test", maxFiles: 5,
+                investigation: .init(window: 60, maxLogLines: 10, toolVersion: "test")),
+            isCancelled: isCancelled)
     }
 
     func collect(_ collector: Collector, into destination: URL) async throws -> Collector.Result {
-        try await collector.collect(container: "fake", alert: Array(#"{"rule":"test"}"#.utf8), into: destination) {
-            connection in
-            try await Investigator(
-                connection: connection, settings: .init(window: 60, maxLogLines: 10, toolVersion: "test")
-            )
-            .investigate(container: "fake", alert: nil)
-        }
+        try await collector.collect(
+            container: "fake", alert: nil, alertBytes: Array(#"{"rule":"test"}"#.utf8), into: destination)
     }
 
     @Test func `a changed executable's hostile archive yields only its plain file, and the bundle verifies`()

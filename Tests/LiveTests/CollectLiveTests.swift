@@ -6,6 +6,7 @@ import Foundation
 import Investigation
 import TestSupport
 import Testing
+import DockerRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -37,11 +38,7 @@ import Testing
         let alert = try AlertFile.load(scenario.alertURL)
         let collector = Collector(
             engine: EngineConnection.Options(hostFlag: engine.host), settings: .init(toolVersion: "test"))
-        return try await collector.collect(container: alert.containerID, alert: alertBytes, into: destination) {
-            connection in
-            try await Investigator(connection: connection, settings: .init(toolVersion: "test")).investigate(
-                container: nil, alert: alert)
-        }
+        return try await collector.collect(container: nil, alert: alert, alertBytes: alertBytes, into: destination)
     }
 
     static var binary: URL { Fixture.root.appendingPathComponent(".build/debug/alert-inspect") }

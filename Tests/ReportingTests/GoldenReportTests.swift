@@ -4,6 +4,7 @@ import Investigation
 import Reporting
 import Testing
 import TestSupport
+import DockerRuntime
 
 /// The JSON report of every recording in `Fixtures/recordings`, compared with the one kept in
 /// `Fixtures/reports/<name>.json` (made by the command line with `--replay`). Only `generatedAt` may

@@ -4,6 +4,7 @@ import FalcoAlerts
 import Foundation
 @testable import Investigation
 import Reporting
+import Runtime
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import FalcoAlerts
 import Foundation
 import Investigation
 import Testing
+import DockerRuntime
 
 /// What an investigation scenario must show, wherever its engine answers from: the live lab, or a
 /// recording of it in Fixtures. One test body, two transports.

@@ -4,6 +4,7 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect collect [<container>] [--alert FILE|-] --out DIR`: investigate and keep a hashed evidence bundle.
@@ -55,23 +56,15 @@ extension AlertInspect {
             do {
                 let loaded = try alertOptions.load(about: container)
                 let alert = loaded?.alert
-                let reference = container ?? alert?.containerID
                 var onProgress: (@Sendable (CollectionProgress) -> Void)?
                 if let progress { onProgress = { progress.show($0) } }
-                let settings = collection.investigatorSettings
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
                     settings: collection.collectorSettings,
                     isCancelled: { cancellation.isCancelled },
                     progress: onProgress)
-                let container = self.container
                 let result = try await collector.collect(
-                    container: reference == "host" ? nil : reference, alert: loaded?.bytes,
-                    into: URL(fileURLWithPath: out)
-                ) { connection in
-                    try await Investigator(connection: connection, settings: settings).investigate(
-                        container: container, alert: alert)
-                }
+                    container: container, alert: alert, alertBytes: loaded?.bytes, into: URL(fileURLWithPath: out))
                 progress?.clear()
                 Output.write(result.summary)
                 if !result.containerFound {

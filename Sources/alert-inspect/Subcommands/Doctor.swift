@@ -3,6 +3,8 @@ import Foundation
 import Investigation
 import Reporting
 import SafeText
+import DockerRuntime
+import Runtime
 
 extension AlertInspect {
     /// `alert-inspect doctor`: which engine, reachable or not, and what an investigation can see from here.

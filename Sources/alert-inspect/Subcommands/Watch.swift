@@ -5,6 +5,7 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect watch [--input FILE|-] [--listen HOST:PORT] --out DIR`: investigate alerts as they arrive.
@@ -111,9 +112,7 @@ extension AlertInspect {
                     watcher: .init(
                         output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
                         dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds))
-                let investigator = BundleCollector(
-                    engine: engine.connectionOptions(), collection: collection.collectorSettings,
-                    investigation: collection.investigatorSettings)
+                let investigator = BundleCollector(engine: engine.connectionOptions(), collection: collection.collectorSettings)
                 let summary = try await WatchService.run(configuration, investigator: investigator) {
                     Diagnostics.note($0)
                 }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import Runtime
 
 /// An engine to ask and the host view that goes with it: live, live and recorded, or replayed.
 package struct EngineConnection: Sendable {
@@ -9,12 +10,9 @@ package struct EngineConnection: Sendable {
     package let recorder: RecordingTransport?
     /// Set when `--replay` is on.
     package let replay: ReplayTransport?
-    /// See `Options.archivedFileDigest`.
-    package var archivedFileDigest: ArchivedFileDigest?
 
-    /// The SHA-256 (hex) and size of the file an archive answer for a container path carried, taken
-    /// by something below the investigation that already hashed it as it streamed; nil when it did not.
-    package typealias ArchivedFileDigest = @Sendable (_ containerPath: String) -> (sha256: String, size: Int64)?
+    /// The engine as a `ContainerRuntime`, for an investigation.
+    package var runtime: DockerRuntime { DockerRuntime(self) }
 
     package struct Options: Sendable {
         package var hostFlag: String?
@@ -28,10 +26,6 @@ package struct EngineConnection: Sendable {
         /// Wraps the live transport, below the recorder: an evidence bundle caps long bodies and hashes
         /// them as they stream there, so the recording keeps exactly what the bundle accounts for.
         package var wrapLive: (@Sendable (any EngineTransport) -> any EngineTransport)?
-        /// Set by an evidence bundle, which extracts and hashes the executable from the archive
-        /// answer anyway: the investigation takes that digest instead of hashing the same bytes again
-        /// (hashing is most of the CPU a large acquisition costs).
-        package var archivedFileDigest: ArchivedFileDigest?
 
         package init(
             hostFlag: String? = nil, timeout: Double = 30, record: URL? = nil, replay: URL? = nil,
@@ -74,7 +68,6 @@ package struct EngineConnection: Sendable {
         }
         if ProcessInfo.processInfo.environment["ALERT_INSPECT_TRACE"] != nil { transport = TracingTransport(transport) }
         return EngineConnection(
-            client: try EngineClient.connect(transport), host: host, recorder: recorder, replay: nil,
-            archivedFileDigest: options.archivedFileDigest)
+            client: try EngineClient.connect(transport), host: host, recorder: recorder, replay: nil)
     }
 }
