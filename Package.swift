@@ -103,6 +103,7 @@ let package = Package(
             name: "InvestigationTests",
             dependencies: [
                 "Investigation", "Runtime", "DockerRuntime", "Reporting", "DockerEngine", "FalcoAlerts", "SafeText", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
