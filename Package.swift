@@ -121,11 +121,18 @@ let package = Package(
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "DockerRuntime", "TestSupport"]
         ),
         .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerRuntime", "TestSupport"]),
+        // Runs the built tool as a user would, against fake and hostile engines and recordings. It depends on
+        // the executable, so the binary it runs is always the one just built.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["alert-inspect", "DockerEngine", "Reporting", "SafeText", "EvidenceBundle", "TestSupport"]
+        ),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
             dependencies: [
-                "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport",
+                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "Reporting",
+                "EvidenceBundle", "TestSupport",
             ]
         ),
     ]

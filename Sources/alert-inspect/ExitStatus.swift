@@ -6,7 +6,7 @@ import FalcoAlerts
 import Foundation
 import Runtime
 
-/// Exit codes from SPEC.md, and the single place errors are mapped to them.
+/// Exit codes (docs/exit-codes.md), and the single place errors are mapped to them.
 enum ExitStatus {
     static let done: Int32 = 0
     static let failure: Int32 = 1

@@ -6,7 +6,7 @@ extension Collector.Result {
     /// hash, the caps reached and how to check it. Paths come from the alert and the container, so
     /// every one is escaped for the terminal.
     package var summary: String {
-        // Hard-linked names (the SPEC names of recorded answers) take no space of their own.
+        // Hard-linked names (the docs/bundle.md names of recorded answers) take no space of their own.
         let bytes = manifest.files.filter { $0.sameFileAs == nil }.reduce(Int64(0)) { $0 + $1.size }
         let where_ = TerminalText.escaped(bundle.path)
         var lines = [

@@ -4,7 +4,7 @@ import Investigation
 import SafeText
 
 extension Collector {
-    /// Enters every recorded body in the manifest and gives the ones SPEC.md names their names
+    /// Enters every recorded body in the manifest and gives the ones docs/bundle.md names their names
     /// (`engine/container.json`, `logs/window.raw`, `files/<name>.tar`...) as hard links: the
     /// recording stays whole for `--replay`, and no body is stored twice.
     func fileRecording(_ staging: StagingFolder, journal: CollectionJournal) throws {
@@ -67,11 +67,11 @@ extension Collector {
             journal.add(
                 .init(
                     path: name, digest: digest, kind: spec.kind, producer: producer, acquiredAt: received,
-                    detail: "the recorded answer under its SPEC name", truncated: isCut, sameFileAs: recordedPath))
+                    detail: "the recorded answer under its bundle name", truncated: isCut, sameFileAs: recordedPath))
         }
     }
 
-    /// An answer with no body has no file in the recording; under its SPEC name it is an empty
+    /// An answer with no body has no file in the recording; under its bundle name it is an empty
     /// file (`/events` with no event in the window): an empty answer is still an answer.
     private func fileEmptyAnswer(
         _ exchange: Recording.Exchange, staging: StagingFolder, journal: CollectionJournal, named: inout Set<String>
@@ -94,7 +94,7 @@ extension Collector {
                 detail: "the engine answered \(exchange.status) with an empty body"))
     }
 
-    /// What SPEC.md calls a recorded answer.
+    /// What docs/bundle.md calls a recorded answer.
     enum SpecName: Equatable {
         case engine(String)
         case logs(String)
@@ -116,7 +116,7 @@ extension Collector {
         }
     }
 
-    /// The SPEC name for an answer to `method target`, or nil for answers it does not name.
+    /// The docs/bundle.md name for an answer to `method target`, or nil for answers it does not name.
     static func specName(method: String, target: String) -> SpecName? {
         guard method == "GET" else { return nil }
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)

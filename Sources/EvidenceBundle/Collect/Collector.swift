@@ -6,7 +6,7 @@ import Investigation
 import Runtime
 
 /// Builds an evidence bundle: runs its own investigation through a connection that records into the bundle,
-/// files the engine's answers under their SPEC names, acquires the executables (archive endpoint,
+/// files the engine's answers under their docs/bundle.md names, acquires the executables (archive endpoint,
 /// or the host's `/proc` for deleted and memfd ones), writes the reports, the collection log, the
 /// manifest and `SHA256SUMS`, and only then moves the bundle into place.
 ///

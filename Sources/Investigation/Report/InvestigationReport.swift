@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an investigation found: the `alert-inspect/report/v1` document of SPEC.md.
+/// What an investigation found: the `alert-inspect/report/v1` document (docs/report.md).
 ///
 /// Field names are the JSON keys scripts rely on; renderers for people read the same values.
 package struct InvestigationReport: Sendable, Hashable, Codable {
@@ -33,7 +33,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     }
 
     /// Written by hand only so that an absent alert, container or executable is `null`, not a missing
-    /// key: SPEC.md promises those keys to scripts.
+    /// key: docs/report.md promises those keys to scripts.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(schema, forKey: .schema)

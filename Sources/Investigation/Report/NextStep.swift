@@ -1,6 +1,6 @@
 /// One thing to do next: a sentence, and the command or YAML that does it, if any.
 ///
-/// The JSON report writes a step as one string (SPEC: `mitigations` is an array of strings): the
+/// The JSON report writes a step as one string (docs/report.md: `mitigations` is an array of strings): the
 /// sentence, then the code after a newline. Renderers take the typed parts and never split strings.
 package struct NextStep: Sendable, Hashable, Codable, ExpressibleByStringLiteral {
     package enum Language: String, Sendable, Hashable {

@@ -1,7 +1,7 @@
 import Foundation
 import Runtime
 
-/// Finds the settings that make a compromise of this container worse (SPEC.md risk ids).
+/// Finds the settings that make a compromise of this container worse (the risk ids of docs/report.md).
 package enum PostureRisks {
     /// Capabilities that open a way out of the container or into the host, with why.
     static let dangerousCapabilities: [String: (Severity, String)] = [

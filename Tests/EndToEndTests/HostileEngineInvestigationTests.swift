@@ -10,7 +10,7 @@ import Testing
 /// What a user sees is judged: the exit code, the message on stderr, the report, the time taken
 /// (`--timeout 1` must hold) and, where a claim is huge, the peak memory. Partial evidence (logs,
 /// the archive) becomes a limitation in the report with exit 0; what the investigation cannot do
-/// without (the ping, the container's inspect) fails with the exit code SPEC.md gives.
+/// without (the ping, the container's inspect) fails with the exit code docs/exit-codes.md gives.
 @Suite(.serialized) struct HostileEngineInvestigationTests {
     static let recording = Fixture.url("recordings/docker-dropped")
     static let alert = recording.appendingPathComponent("alert.json")
@@ -341,7 +341,9 @@ import Testing
         defer { engine.stop() }
         let run = try Tool.run(["doctor", "--host", "unix://" + engine.socketPath, "--timeout", "1"], timeLimit: 60)
         #expect(run.signal == nil && !run.timedOut, "\(run)")
-        #expect([0, 1, 69].contains(run.status), "\(run)")
+        // The ping answered: the engine is reachable, and what it said after that is unknown, not fatal.
+        #expect(run.status == 0, "\(run)")
+        #expect(String(decoding: run.stdout, as: UTF8.self).contains("reachable:       yes"), "\(run)")
         #expect(!run.stdout.contains(0x1B))
         #expect(engine.requests.allSatisfy { $0.hasPrefix("GET ") || $0.hasPrefix("HEAD ") })
     }
