@@ -1,3 +1,4 @@
+import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import SafeText

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FalcoAlerts
 import Foundation
+import Investigation
 
 /// `--alert FILE|-` and `--alert-index N`: which alert to check.
 struct AlertOptions: ParsableArguments {
@@ -34,29 +35,13 @@ struct AlertOptions: ParsableArguments {
             defer { input.close() }
             bytes = try input.readAll(limit: AlertReader.maximumDocumentSize)
         }
-        let document = try AlertReader.parseDocument(bytes, source: source)
-        for bad in document.badLines { Diagnostics.warning("skipped \(bad)") }
-        let entries = document.entries
-        let chosen: AlertDocument.Entry?
-        if let alertIndex {
-            guard alertIndex <= entries.count else {
-                throw ValidationError("--alert-index \(alertIndex): \(source) holds \(entries.count) alert(s)")
-            }
-            chosen = entries[alertIndex - 1]
-        } else if let container {
-            chosen = entries.first { Self.isAbout($0.alert, container) } ?? entries.first
-        } else {
-            chosen = entries.first { !$0.alert.isHostEvent } ?? entries.first
+        let chosen: AlertSelection.Chosen
+        do {
+            chosen = try AlertSelection.choose(from: bytes, source: source, container: container, index: alertIndex)
+        } catch let failure as AlertSelection.Failure {
+            throw ValidationError(failure.description)
         }
-        guard let entry = chosen else { throw ValidationError("\(source) holds no alert") }
-        if entry.alert.isLossy {
-            Diagnostics.warning("\(source) is a plain-text alert: read as a best effort; unreadable: \(entry.alert.unreadableFields.joined(separator: ", "))")
-        }
-        return Loaded(alert: entry.alert, bytes: Array(bytes[entry.byteRange]), source: source)
-    }
-
-    private static func isAbout(_ alert: FalcoAlert, _ container: String) -> Bool {
-        guard let id = alert.containerID, id != "host" else { return false }
-        return container.hasPrefix(id) || id.hasPrefix(container) || alert.containerName == container
+        for warning in chosen.warnings { Diagnostics.warning(warning) }
+        return Loaded(alert: chosen.alert, bytes: chosen.bytes, source: source)
     }
 }

@@ -47,11 +47,15 @@ extension AlertInspect {
             // Nothing the bundle holds is for anyone else, even for the instant before its mode is set.
             umask(0o077)
             let cancellation = CancellationFlag()
-            let signals = SignalWatch(cancellation)
-            let progress = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+            // SIGINT and SIGTERM stop the collection, which removes its staging folder and says so.
+            let signals = SignalTrap { _, _ in
+                if !cancellation.isCancelled { Diagnostics.note("\ninterrupted: stopping the collection") }
+                cancellation.cancel()
+            }
+            let progress = ProgressLine.onTerminal()
             defer {
                 progress?.clear()
-                signals.stop()
+                signals.cancel()
             }
             do {
                 let loaded = try alertOptions.load(about: container)
@@ -102,51 +106,4 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
     var description: String { ByteSize.text(bytes) }
 
     var defaultValueDescription: String { description }
-}
-
-/// SIGINT and SIGTERM set the cancellation flag instead of killing the process, so a collection
-/// can remove its staging folder and say what happened.
-final class SignalWatch {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ flag: CancellationFlag) {
-        sources = [SIGINT, SIGTERM].map { number in
-            // The default action would end the process before the staging folder is removed.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if !flag.isCancelled { Diagnostics.note("\ninterrupted: stopping the collection") }
-                flag.cancel()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
-    }
-}
-
-/// One self-rewriting line on stderr while a collection runs (only when stderr is a terminal).
-final class ProgressLine: @unchecked Sendable {
-    // @unchecked: `shown` is only touched under `lock`.
-    private let lock = NSLock()
-    private var shown = false
-
-    func show(_ progress: CollectionProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        shown = true
-        FileHandle.standardError.write(
-            Data("\r\u{1B}[2Kcollect: \(progress.step) · \(ByteCount(progress.bytes)) received".utf8))
-    }
-
-    func clear() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard shown else { return }
-        shown = false
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
-    }
 }

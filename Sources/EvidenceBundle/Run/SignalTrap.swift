@@ -7,7 +7,7 @@ import Foundation
     import Darwin
 #endif
 
-/// Turns SIGINT and SIGTERM into calls of `handler` (with how many have arrived), instead of the default
+/// The one signal handling of every command (collect, watch): turns SIGINT and SIGTERM into calls of `handler` (with how many have arrived), instead of the default
 /// action that would end the process with work in flight and outcomes unwritten.
 package final class SignalTrap: @unchecked Sendable {
     // @unchecked: `sources` is set once in `init`; `count` is only touched under `lock`.
