@@ -97,7 +97,7 @@ import Testing
         let alertFile = try alert?(folder) ?? hostileAlert(in: folder)
         let run = try Tool.run(
             [
-                "inspect", "--alert", alertFile.path, "--host", "unix://" + engine.socketPath,
+                "inspect", "--alert", alertFile.path, "--host", engine.address,
                 "--format", format, "--color", "always", "--timeout", "5",
             ],
             timeLimit: 120)

@@ -82,7 +82,7 @@ import DockerRuntime
 
     func collector(_ fake: FakeEngine, isCancelled: @escaping @Sendable () -> Bool = { false }) -> Collector {
         Collector(
-            engine: EngineConnection.Options(hostFlag: "unix://" + fake.socketPath, timeout: 5),
+            engine: EngineConnection.Options(hostFlag: fake.address, timeout: 5),
             settings: .init(
                 toolVersion: "test", maxFiles: 5,
                 investigation: .init(window: 60, maxLogLines: 10, toolVersion: "test")),

@@ -1,40 +1,40 @@
 import Foundation
 
 /// A fresh folder under the system's temporary directory, removed by `remove()`.
-struct TestFolder {
-    let url: URL
+package struct TestFolder {
+    package let url: URL
 
-    init(_ label: String = "bundle-test") throws {
+    package init(_ label: String = "bundle-test") throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
     }
 
-    var path: String { url.path }
+    package var path: String { url.path }
 
-    func child(_ name: String) -> URL { url.appendingPathComponent(name) }
+    package func child(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     /// Every path below the folder, relative, sorted: what a test compares before and after.
-    func listing() -> [String] {
+    package func listing() -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: path)
         var paths: [String] = []
         while let next = enumerator?.nextObject() as? String { paths.append(next) }
         return paths.sorted()
     }
 
-    func write(_ relative: String, _ text: String) throws {
+    package func write(_ relative: String, _ text: String) throws {
         let target = child(relative)
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: target)
     }
 
-    func mode(_ relative: String) -> mode_t? {
+    package func mode(_ relative: String) -> mode_t? {
         var info = stat()
         guard lstat(child(relative).path, &info) == 0 else { return nil }
         return info.st_mode & 0o7777
     }
 
-    func remove() {
+    package func remove() {
         // Acquired files are 0400 in 0700 folders: removable by their owner as they are.
         try? FileManager.default.removeItem(at: url)
     }
