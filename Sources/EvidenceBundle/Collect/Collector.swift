@@ -84,7 +84,8 @@ package struct Collector: Sendable {
         let investigate = { @Sendable (connection: EngineConnection, journal: CollectionJournal) in
             var settings = self.settings.investigation
             settings.acquisition = BundleAcquisition(journal: journal)
-            return try await Investigator(connection: connection, settings: settings).investigate(
+            let runtime = BundleRuntime(base: connection.runtime, journal: journal)
+            return try await Investigator(runtime: runtime, host: connection.host, settings: settings).investigate(
                 container: container, alert: alert)
         }
         let alert = alertBytes
