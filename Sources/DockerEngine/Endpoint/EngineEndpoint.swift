@@ -18,12 +18,15 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         package var keyFile: String?
         /// Check the server's certificate (DOCKER_TLS_VERIFY set).
         package var verify: Bool
+        /// Where the files were looked for (named when one is missing).
+        package var folder: String?
 
-        package init(caFile: String?, certFile: String?, keyFile: String?, verify: Bool) {
+        package init(caFile: String?, certFile: String?, keyFile: String?, verify: Bool, folder: String? = nil) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
             self.verify = verify
+            self.folder = folder
         }
     }
 

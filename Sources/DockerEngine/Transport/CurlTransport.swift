@@ -180,10 +180,19 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
             CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT:
-            return .tls(endpoint: where_, detail: text)
+            return .tls(endpoint: where_, detail: Self.explainingPlainPort(text))
         default:
             return .transport(endpoint: where_, request: request, detail: "\(text) (curl error \(code.rawValue))")
         }
+    }
+
+    /// OpenSSL's words for a peer that answered in plain text ("wrong version number", "packet length too
+    /// long") mean TLS was spoken to a port without it; say so.
+    package static func explainingPlainPort(_ detail: String) -> String {
+        let plain = ["wrong version number", "packet length too long", "http request", "record layer failure"]
+        guard plain.contains(where: { detail.lowercased().contains($0) }) else { return detail }
+        return detail + " — the port answered without TLS: use tcp:// (and unset DOCKER_TLS_VERIFY) for a plain port, "
+            + "or the engine's TLS port (usually 2376)"
     }
 
     /// Socket missing, permission denied or refused, decided from the path and the saved errno.
