@@ -77,7 +77,7 @@ extension AlertInspect {
                 if !result.containerFound {
                     Diagnostics.warning(
                         "the container does not exist (any more): the bundle keeps what the engine could still tell")
-                    throw ExitCode(ExitStatus.noSuchContainer)
+                    throw ExitStatus.containerNotFound(reference, engine: result.report.engine.endpoint)
                 }
             } catch {
                 progress?.clear()
