@@ -30,6 +30,8 @@ extension AlertInspect {
         @Option(help: "The most log lines shown.")
         var maxLogLines: Int = 200
 
+        @OptionGroup var logWindow: LogWindowOptions
+
         @Option(help: "Exit 2 when the verdict is this (confirmed, disputed or inconclusive); repeat for several.")
         var failOn: [Verdict] = []
 
@@ -52,9 +54,10 @@ extension AlertInspect {
                     if let typo = ExitStatus.unknownCommand(container, hasAlert: alert != nil, lookup: lookup) { throw typo }
                     throw error
                 }
-                let investigator = Investigator(
-                    connection: connection,
-                    settings: .init(window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current))
+                var settings = Investigator.Settings(
+                    window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current)
+                try logWindow.apply(to: &settings)
+                let investigator = Investigator(connection: connection, settings: settings)
                 let outcome = try await investigator.investigate(container: container, alert: alert?.alert)
                 let endpoint = outcome.report.engine.endpoint
                 if !outcome.containerFound,
