@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 version=$("$binary" --version | sed -n 's/^\([0-9][0-9.]*\).*/\1/p')
 [ -n "$version" ] || { echo "make-deb: cannot read the version from $binary --version" >&2; exit 1; }
 arch=$(dpkg --print-architecture)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 work=$out/work
 rm -rf "$work"
 mkdir -p "$work/root/DEBIAN" "$work/shlibs/debian"
