@@ -101,7 +101,10 @@ import Testing
         #expect(endpoint.address == expected)
     }
 
-    @Test(arguments: ["ssh://me@host", "http://host:1", "tcp://host:notaport", "tcp://host:70000"])
+    @Test(arguments: [
+        "ssh://me:pw@host", "ssh://me@host/path", "ssh://me@host:0", "ssh://-oProxyCommand=x", "http://host:1",
+        "tcp://host:notaport", "tcp://host:70000",
+    ])
     func `unsupported or malformed hosts are clear errors`(text: String) {
         #expect(throws: DockerEngineError.self) {
             try EndpointResolver(environment: [:], homeDirectory: "/nonexistent").resolve(flag: text)
@@ -163,14 +166,14 @@ import Testing
         #expect(endpoint.description == "tcp+tls://engine:2376", "what doctor prints parses back to itself")
     }
 
-    @Test func `ssh hosts are refused with the reason and the workaround`() {
-        do {
-            _ = try EndpointResolver(environment: [:], homeDirectory: "/nonexistent").resolve(flag: "ssh://me@host")
-            Issue.record("ssh accepted")
-        } catch {
-            #expect(error.description.contains("docker system dial-stdio"))
-            #expect(error.description.contains("ssh -nNT -L"))
-        }
+    @Test(arguments: [
+        ("ssh://me@host", EngineEndpoint.Address.ssh(destination: "me@host", port: nil)),
+        ("ssh://me@host:2222/", .ssh(destination: "me@host", port: 2222)),
+        ("ssh://host", .ssh(destination: "host", port: nil)),
+    ])
+    func `ssh hosts parse as the docker CLI takes them`(text: String, expected: EngineEndpoint.Address) throws {
+        let endpoint = try EndpointResolver(environment: [:], homeDirectory: "/nonexistent").resolve(flag: text)
+        #expect(endpoint.address == expected)
     }
 
     @Test func `DOCKER_API_VERSION pins the version, within what the client speaks`() throws {

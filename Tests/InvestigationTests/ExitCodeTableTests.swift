@@ -141,8 +141,8 @@ import TestSupport
             name: "--host and --context together", arguments: ["web", "-H", "$ENGINE", "--context", "x"], status: 64,
             stderr: ["either --host or --context"]),
         Row(
-            name: "ssh:// is refused with the reason", arguments: ["web", "-H", "ssh://me@host"], status: 64,
-            stderr: ["docker system dial-stdio", "ssh -nNT -L"]),
+            name: "an ssh:// host with a password", arguments: ["web", "-H", "ssh://me:pw@host"], status: 64,
+            stderr: ["no password in an ssh:// host"]),
         Row(
             name: "a DOCKER_API_VERSION out of range", arguments: ["web", "-H", "$ENGINE"],
             environment: ["DOCKER_API_VERSION": "1.12"], status: 64, stderr: ["DOCKER_API_VERSION=1.12"]),
@@ -169,6 +169,9 @@ import TestSupport
             environment: ["DOCKER_TLS_VERIFY": "1", "DOCKER_CONFIG": "$CERTS"], status: 69,
             stderr: ["no ca.pem in $CERTS"]),
         Row(name: "doctor with no engine", arguments: ["doctor", "--host", "$NOSOCKET"], status: 69),
+        Row(
+            name: "an ssh:// host without ssh", arguments: ["web", "-H", "ssh://me@host"], environment: ["PATH": "/nonexistent"],
+            status: 69, stderr: ["ssh is not installed"]),
         // 73 output cannot be created
         Row(
             name: "a bundle folder that exists", arguments: ["collect", "--host", "$ENGINE", "--alert", "$ALERT", "--out", "$EXISTING"],

@@ -45,13 +45,30 @@ package struct EndpointResolver: Sendable {
         return EngineEndpoint(address: .unix(path: Self.defaultSocket), source: "default socket")
     }
 
-    /// Why `ssh://` hosts are refused, with what to do instead.
-    package static let sshExplanation = """
-        ssh:// endpoints are not supported: the docker CLI runs `ssh user@host docker system dial-stdio` and \
-        speaks HTTP over its standard input and output, which alert-inspect does not do. Forward the remote socket \
-        instead: `ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock user@host`, then \
-        `--host unix:///tmp/remote-docker.sock`
-        """
+    /// `ssh://[user@]host[:port]`, as the docker CLI takes it: no path, no password in the URL.
+    private func sshEndpoint(_ text: String, source: String) throws(DockerEngineError) -> EngineEndpoint {
+        var authority = text.dropFirst("ssh://".count)
+        if authority.hasSuffix("/") { authority = authority.dropLast() }
+        guard !authority.contains("/") else {
+            throw .invalidEndpoint(text, reason: "an ssh:// host takes no path (the remote engine's own default socket is used)")
+        }
+        let user = authority.lastIndex(of: "@").map { authority[..<$0] }
+        if let user, user.contains(":") {
+            throw .invalidEndpoint(text, reason: "no password in an ssh:// host: use an ssh key or agent")
+        }
+        var host = user.map { authority[authority.index(after: $0.endIndex)...] } ?? authority
+        var port: Int?
+        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") {
+            guard let value = Int(host[host.index(after: colon)...]), (1...65535).contains(value) else {
+                throw .invalidEndpoint(text, reason: "bad port")
+            }
+            port = value
+            host = host[..<colon]
+        }
+        guard !host.isEmpty, !host.hasPrefix("-") else { throw .invalidEndpoint(text, reason: "no host") }
+        let destination = (user.map { String($0) + "@" } ?? "") + host
+        return EngineEndpoint(address: .ssh(destination: destination, port: port), source: source)
+    }
 
     /// Parses `unix:///path`, `tcp://host:port[/base]`, `tcp+tls://host:port` (as `doctor` prints a TLS endpoint)
     /// or a bare `host:port` (treated as tcp, as the CLI does).
@@ -62,7 +79,7 @@ package struct EndpointResolver: Sendable {
             let path = String(text.dropFirst("unix://".count))
             return EngineEndpoint(address: .unix(path: path.isEmpty ? Self.defaultSocket : path), source: source)
         }
-        if text.hasPrefix("ssh://") { throw .invalidEndpoint(text, reason: Self.sshExplanation) }
+        if text.hasPrefix("ssh://") { return try sshEndpoint(text, source: source) }
         if text.hasPrefix("npipe://") || text.hasPrefix("fd://") {
             throw .invalidEndpoint(text, reason: "only unix://, tcp:// and tcp+tls:// endpoints are supported")
         }

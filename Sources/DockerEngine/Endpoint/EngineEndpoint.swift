@@ -7,6 +7,8 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         case unix(path: String)
         /// TCP, with TLS when `tls` is set. `basePath` is an optional API prefix from the URL.
         case tcp(host: String, port: Int, basePath: String, tls: TLSFiles?)
+        /// `ssh://[user@]host[:port]`: HTTP over `ssh … docker system dial-stdio`, as the docker CLI does.
+        case ssh(destination: String, port: Int?)
         /// Not a live engine: a recording replayed from a folder.
         case recording(path: String)
     }
@@ -45,6 +47,7 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         case .unix(let path): return "unix://" + path
         case .tcp(let host, let port, let basePath, let tls):
             return (tls == nil ? "tcp://" : "tcp+tls://") + host + ":" + String(port) + basePath
+        case .ssh(let destination, let port): return "ssh://" + destination + (port.map { ":\($0)" } ?? "")
         case .recording(let path): return "replay:" + path
         }
     }
