@@ -188,7 +188,7 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
             return .timedOut(endpoint: where_, request: request, seconds: limits.request)
         case _ where dialer?.failure != nil:
             return .transport(endpoint: where_, request: request, detail: dialer?.failure ?? text)
-        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR where dialer != nil:
+        case _ where dialer != nil && [CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR].contains(code):
             return .transport(
                 endpoint: where_, request: request,
                 detail: "\(text): ssh ended the connection (is docker installed on the remote host, and may this user use it? ssh's own message, if any, is above)")
