@@ -19,6 +19,19 @@ mkdir -p "$work/root/DEBIAN" "$work/shlibs/debian"
 "$here/scripts/install-files.sh" "$work/root/usr" "$binary" "$generated" 2>/dev/null
 install -D -m 0644 "$here/README.md" "$work/root/usr/share/doc/alert-inspect/README.md"
 
+# Every library the binary loads must come from a Debian package (a Swift runtime library would not: the
+# package would install and then fail to start). dpkg-shlibdeps only warns about such a library.
+bin=$work/root/usr/bin/alert-inspect
+for lib in $(objdump -p "$bin" | awk '$1 == "NEEDED" {print $2}'); do
+    path=$(ldd "$bin" | awk -v lib="$lib" '$1 == lib && $2 == "=>" {print $3}')
+    [ -n "$path" ] || continue  # the dynamic loader itself (libc6)
+    [ "$path" != not ] || { echo "make-deb: $lib is not found on this machine" >&2; exit 1; }
+    dpkg -S "$path" >/dev/null 2>&1 || dpkg -S "/usr$path" >/dev/null 2>&1 || dpkg -S "$(readlink -f "$path")" >/dev/null 2>&1 || {
+        echo "make-deb: $binary loads $lib ($path), which no Debian package provides: build it with make release" >&2
+        exit 1
+    }
+done
+
 # dpkg-shlibdeps wants a source package layout; a minimal control file is enough.
 printf 'Source: alert-inspect\n\nPackage: alert-inspect\nArchitecture: any\n' >"$work/shlibs/debian/control"
 depends=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$work/root/usr/bin/alert-inspect" 2>/dev/null \
