@@ -8,7 +8,10 @@ dir=$1
 out=$2
 commit=${ALERT_INSPECT_COMMIT:-}
 if [ -z "$commit" ]; then
-    if commit=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null); then
+    # Only the package's own checkout counts, not a repository a tarball happens to be unpacked inside.
+    top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null || true)
+    if [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$(cd "$dir" && pwd -P)" ] \
+        && commit=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null); then
         git -C "$dir" diff --quiet HEAD -- 2>/dev/null || commit="$commit+changes"
     else
         commit=unknown
