@@ -10,7 +10,7 @@ if [ -f "$root/.complete" ]; then
     echo "$root"
     exit 0
 fi
-command -v debootstrap >/dev/null || {
+command -v debootstrap >/dev/null || {  # make deps installs it; this is for a lone run
     echo "debian-root: installing debootstrap" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2
 }
