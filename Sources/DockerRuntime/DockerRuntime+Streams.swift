@@ -5,31 +5,30 @@ import Runtime
 /// The engine's streamed answers (logs, events, a file's archive), decoded here so no caller speaks
 /// the protocol: multiplexed or TTY log frames, newline-delimited JSON events, tar.
 extension DockerRuntime {
-    package func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int) async throws(RuntimeError) -> LogExcerpt {
-        // The report shows the window's first lines; the rest is read only when it is being kept (an
-        // evidence bundle, --record). Otherwise a chatty container's window (hundreds of MB) would be
-        // read to the end for nothing.
+    package func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool)
+        async throws(RuntimeError) -> LogExcerpt
+    {
+        // The first lines of a window are read only as far as they are shown, unless the window is being
+        // kept (an evidence bundle, --record): a chatty container's window (hundreds of MB) would be read to
+        // the end for nothing. The newest lines need the whole window.
         let readsWholeWindow = connection.recorder != nil
         let client = self.client
         return try await call {
             let request = EngineClient.logsRequest(container.id, since: EngineTime(window.since), until: EngineTime(window.until))
             var decoder = LogDecoder(tty: container.tty, timestamps: true, request: request.description)
-            var lines: [LogExcerpt.Line] = []
+            var selection = LogSelection<LogExcerpt.Line>(limit: limit, keep: newest ? .newest : .oldest)
             var truncated = false
             struct Enough: Error {}
             func keep(_ line: LogLine) throws {
-                guard lines.count < limit else {
-                    truncated = true
-                    if readsWholeWindow { return }
-                    throw Enough()
-                }
-                lines.append(.init(time: line.time, stream: line.stream.rawValue, text: line.text, bytes: line.isValidUTF8 ? nil : line.bytes))
+                let wanted = selection.offer(
+                    .init(time: line.time, stream: line.stream.rawValue, text: line.text, bytes: line.isValidUTF8 ? nil : line.bytes))
+                if !wanted && !readsWholeWindow { throw Enough() }
             }
             do {
                 _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
                 do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }
             } catch is Enough {}
-            return LogExcerpt(lines: lines, truncated: truncated)
+            return LogExcerpt(lines: selection.ordered, truncated: truncated || selection.truncated)
         }
     }
 

@@ -9,6 +9,14 @@ package enum AlertSelection {
         package var alert: FalcoAlert
         package var bytes: [UInt8]
         package var warnings: [String]
+        /// Which of several alerts was taken, and why.
+        package var notes: [String]
+    }
+
+    /// `--alert-index N` (from 1) or `--alert-index last`.
+    package enum Index: Sendable, Hashable {
+        case number(Int)
+        case last
     }
 
     package enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -23,25 +31,43 @@ package enum AlertSelection {
         }
     }
 
-    package static func choose(from bytes: [UInt8], source: String, container: String?, index: Int?) throws -> Chosen {
+    package static func choose(from bytes: [UInt8], source: String, container: String?, index: Index?) throws -> Chosen {
         let document = try AlertReader.parseDocument(bytes, source: source)
         var warnings = document.badLines.map { "skipped \($0)" }
         let entries = document.entries
         let chosen: AlertDocument.Entry?
-        if let index {
-            guard index <= entries.count else { throw Failure.indexOutOfRange(index: index, source: source, count: entries.count) }
-            chosen = entries[index - 1]
-        } else if let container {
-            chosen = entries.first { isAbout($0.alert, container) } ?? entries.first
-        } else {
-            chosen = entries.first { !$0.alert.isHostEvent } ?? entries.first
+        let why: String
+        switch index {
+        case .number(let number):
+            guard number <= entries.count else {
+                throw Failure.indexOutOfRange(index: number, source: source, count: entries.count)
+            }
+            chosen = entries[number - 1]
+            why = "--alert-index \(number)"
+        case .last:
+            chosen = entries.last
+            why = "--alert-index last"
+        case nil:
+            if let container {
+                chosen = entries.first { isAbout($0.alert, container) } ?? entries.first
+                why = "the first about \(container)"
+            } else {
+                chosen = entries.first { !$0.alert.isHostEvent } ?? entries.first
+                why = "the first about a container"
+            }
         }
         guard let entry = chosen else { throw Failure.noAlert(source: source) }
+        var notes: [String] = []
+        if entries.count > 1, let position = entries.firstIndex(where: { $0.byteRange == entry.byteRange }) {
+            var note = "\(source) holds \(entries.count) alerts: took alert \(position + 1) (\(why))"
+            if index == nil { note += "; --alert-index N or --alert-index last takes another" }
+            notes.append(note)
+        }
         if entry.alert.isLossy {
             warnings.append(
                 "\(source) is a plain-text alert: read as a best effort; unreadable: \(entry.alert.unreadableFields.joined(separator: ", "))")
         }
-        return Chosen(alert: entry.alert, bytes: Array(bytes[entry.byteRange]), warnings: warnings)
+        return Chosen(alert: entry.alert, bytes: Array(bytes[entry.byteRange]), warnings: warnings, notes: notes)
     }
 
     /// The alert names `container` by id prefix (either way round) or name.

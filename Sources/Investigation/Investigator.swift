@@ -19,6 +19,11 @@ package struct Investigator: Sendable {
         /// How many changed files are checked for being executables.
         package var maxDriftChecks: Int = 64
         package var toolVersion: String = "0"
+        /// `--since` / `--until`: the log and event window's ends, instead of ±window around the alert.
+        package var since: RuntimeInstant?
+        package var until: RuntimeInstant?
+        /// `--tail N`: the newest N lines of the window (without an alert the newest are shown anyway).
+        package var tail: Int?
         /// How the alert's executable is taken from the container.
         package var acquisition: any ExecutableAcquisition = HashingAcquisition()
 

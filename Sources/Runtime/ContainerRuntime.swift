@@ -3,7 +3,7 @@
 /// One implementation per kind of runtime (the Docker Engine API, Docker's or Podman's, is the first:
 /// `DockerRuntime`). An investigation takes one per run (no global), with the `HostView` of the
 /// runtime's host beside it. Every call answers for one container the caller already resolved with
-/// ``container(_:)``; streams are read inside the call and come back bounded (``logs(of:in:limit:)``)
+/// ``container(_:)``; streams are read inside the call and come back bounded (``logs(of:in:limit:newest:)``)
 /// or are handed to the caller's sink as they arrive (``file(of:path:into:)``).
 ///
 /// Errors: every call throws only ``RuntimeError``, mapped once by the implementation. A call the
@@ -32,8 +32,10 @@ package protocol ContainerRuntime: Sendable {
         of container: ContainerRecord, path: String, into sink: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void
     ) async throws(RuntimeError) -> FileRead?
 
-    /// The container's log lines in `window`: at most `limit` kept, with whether there were more.
-    func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int) async throws(RuntimeError) -> LogExcerpt
+    /// The container's log lines in `window`: at most `limit` kept, the first ones or the `newest`, with
+    /// whether there were more.
+    func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool) async throws(RuntimeError)
+        -> LogExcerpt
 
     /// The runtime's events about `reference` (an id, prefix or name) in `window`, oldest first.
     func events(about reference: String, in window: TimeWindow) async throws(RuntimeError) -> [RuntimeEvent]
@@ -56,7 +58,7 @@ package struct RuntimeDescriptor: Sendable, Hashable {
         case changes
         /// ``ContainerRuntime/file(of:path:into:)``.
         case files
-        /// ``ContainerRuntime/logs(of:in:limit:)``.
+        /// ``ContainerRuntime/logs(of:in:limit:newest:)``.
         case logs
         /// ``ContainerRuntime/events(about:in:)`` over a past window (not live only).
         case pastEvents

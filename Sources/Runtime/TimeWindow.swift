@@ -50,10 +50,14 @@ package struct TimeWindow: Sendable, Hashable {
     }
 
     /// ±`span` seconds around `center` (the alert's time); without one, the last `span` up to `now`.
-    package static func around(_ center: RuntimeInstant?, span: Int64, now: RuntimeInstant) -> TimeWindow {
+    /// `since` and `until`, when given (`--since`, `--until`), replace either end.
+    package static func around(
+        _ center: RuntimeInstant?, span: Int64, now: RuntimeInstant, since: RuntimeInstant? = nil,
+        until: RuntimeInstant? = nil
+    ) -> TimeWindow {
         let middle = center ?? now
-        let since = RuntimeInstant(seconds: middle.seconds - span, nanoseconds: middle.nanoseconds)
-        let until = center == nil ? now : RuntimeInstant(seconds: middle.seconds + span, nanoseconds: middle.nanoseconds)
-        return TimeWindow(since: since, until: until, requestUntil: min(until, now))
+        let start = since ?? RuntimeInstant(seconds: middle.seconds - span, nanoseconds: middle.nanoseconds)
+        let end = until ?? (center == nil ? now : RuntimeInstant(seconds: middle.seconds + span, nanoseconds: middle.nanoseconds))
+        return TimeWindow(since: start, until: end, requestUntil: min(end, now))
     }
 }

@@ -8,12 +8,28 @@ struct AlertOptions: ParsableArguments {
     @Option(help: "A Falco alert: a JSON file, JSON lines, falcosidekick's payload or a plain-text line; '-' reads standard input.")
     var alert: String?
 
-    @Option(help: "With several alerts, use the Nth (from 1) instead of the first about the container.")
-    var alertIndex: Int?
+    @Option(help: "With several alerts, use the Nth (from 1) or the last, instead of the first about the container.")
+    var alertIndex: AlertIndex?
 
     func validate() throws {
-        if let alertIndex, alertIndex < 1 { throw ValidationError("--alert-index counts from 1") }
+        if case .number(let number) = alertIndex, number < 1 { throw ValidationError("--alert-index counts from 1") }
         if alertIndex != nil && alert == nil { throw ValidationError("--alert-index needs --alert") }
+    }
+
+    /// `--alert-index N` or `--alert-index last`.
+    enum AlertIndex: ExpressibleByArgument {
+        case number(Int)
+        case last
+
+        init?(argument: String) {
+            if argument == "last" {
+                self = .last
+            } else if let number = Int(argument) {
+                self = .number(number)
+            } else {
+                return nil
+            }
+        }
     }
 
     /// The chosen alert and the exact bytes it came from (a bundle keeps them as received).
@@ -37,11 +53,18 @@ struct AlertOptions: ParsableArguments {
         }
         let chosen: AlertSelection.Chosen
         do {
-            chosen = try AlertSelection.choose(from: bytes, source: source, container: container, index: alertIndex)
+            let index = alertIndex.map { index -> AlertSelection.Index in
+                switch index {
+                case .number(let number): return .number(number)
+                case .last: return .last
+                }
+            }
+            chosen = try AlertSelection.choose(from: bytes, source: source, container: container, index: index)
         } catch let failure as AlertSelection.Failure {
             throw ValidationError(failure.description)
         }
         for warning in chosen.warnings { Diagnostics.warning(warning) }
+        for note in chosen.notes { Diagnostics.note(note) }
         return Loaded(alert: chosen.alert, bytes: chosen.bytes, source: source)
     }
 }

@@ -97,10 +97,13 @@ package struct InMemoryRuntime: ContainerRuntime {
             source: "memory \(container.shortID):\(path)")
     }
 
-    package func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int) async throws(RuntimeError) -> LogExcerpt {
+    package func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool) async throws(RuntimeError)
+        -> LogExcerpt
+    {
         try await answer(.logs, needs: .logs)
-        let lines = try entry(container).logs
-        return LogExcerpt(lines: Array(lines.prefix(limit)), truncated: lines.count > limit)
+        var selection = LogSelection<LogExcerpt.Line>(limit: limit, keep: newest ? .newest : .oldest)
+        for line in try entry(container).logs { selection.offer(line) }
+        return LogExcerpt(lines: selection.ordered, truncated: selection.truncated)
     }
 
     package func events(about reference: String, in window: TimeWindow) async throws(RuntimeError) -> [RuntimeEvent] {

@@ -11,9 +11,11 @@ struct BundleRuntime: ContainerRuntime {
 
     var descriptor: RuntimeDescriptor { base.descriptor }
 
-    func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int) async throws(RuntimeError) -> LogExcerpt {
+    func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool) async throws(RuntimeError)
+        -> LogExcerpt
+    {
         journal.logFraming = LogFraming(tty: container.tty)
-        return try await base.logs(of: container, in: window, limit: limit)
+        return try await base.logs(of: container, in: window, limit: limit, newest: newest)
     }
 
     func engine() async -> EngineFacts { await base.engine() }

@@ -19,7 +19,8 @@ struct Gatherer: Sendable {
         let runtime = self.runtime
         let descriptor = runtime.descriptor
         let now = descriptor.clock ?? RuntimeInstant(seconds: Int64(Date().timeIntervalSince1970))
-        let window = TimeWindow.around(alertTime, span: Int64(settings.window), now: now)
+        let window = TimeWindow.around(
+            alertTime, span: Int64(settings.window), now: now, since: settings.since, until: settings.until)
         let found: ContainerRecord?
         do { found = try await runtime.container(reference) } catch .notFound { found = nil }
         guard let container = found else {
@@ -29,11 +30,13 @@ struct Gatherer: Sendable {
                 alert: alert, alertImageRepository: imageRepository, reference: reference, window: window,
                 runtime: descriptor, engine: await engine, container: nil, events: await events)
         }
-        let limit = settings.maxLogLines
+        // Around an alert, the window's first lines; the newest with --tail, or without an alert.
+        let limit = settings.tail ?? settings.maxLogLines
+        let newest = settings.tail != nil || alert == nil
         let traced = !descriptor.leavesTrace.isEmpty
         async let events = Gathered.from { () async throws(RuntimeError) in try await runtime.events(about: container.id, in: window) }
         async let changes = Gathered.from { () async throws(RuntimeError) in try await runtime.changes(of: container) }
-        async let logs = Gathered.from { () async throws(RuntimeError) in try await runtime.logs(of: container, in: window, limit: limit) }
+        async let logs = Gathered.from { () async throws(RuntimeError) in try await runtime.logs(of: container, in: window, limit: limit, newest: newest) }
         async let image = Gathered.from { () async throws(RuntimeError) in try await runtime.image(container.imageID ?? "") }
         async let engine = runtime.engine()
         // Calls that leave a trace wait for the events; the archive also waits for changes, which

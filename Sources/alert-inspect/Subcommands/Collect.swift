@@ -31,6 +31,8 @@ extension AlertInspect {
 
         @OptionGroup var collection: CollectionOptions
 
+        @OptionGroup var logWindow: LogWindowOptions
+
         func validate() throws {
             if container == nil && alertOptions.alert == nil {
                 throw ValidationError("name a container, or give --alert FILE (or both)")
@@ -62,9 +64,11 @@ extension AlertInspect {
                 let alert = loaded?.alert
                 var onProgress: (@Sendable (CollectionProgress) -> Void)?
                 if let progress { onProgress = { progress.show($0) } }
+                var settings = collection.collectorSettings
+                try logWindow.apply(to: &settings.investigation)
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
-                    settings: collection.collectorSettings,
+                    settings: settings,
                     isCancelled: { cancellation.isCancelled },
                     progress: onProgress)
                 let result = try await collector.collect(
@@ -74,7 +78,7 @@ extension AlertInspect {
                 if !result.containerFound {
                     Diagnostics.warning(
                         "the container does not exist (any more): the bundle keeps what the engine could still tell")
-                    throw ExitCode(ExitStatus.noSuchContainer)
+                    throw ExitStatus.containerNotFound(container ?? alert?.containerID, engine: result.report.engine.endpoint)
                 }
             } catch {
                 progress?.clear()
