@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "DockerRuntime", "Runtime", "Investigation", "Reporting", "SafeText",
+                "DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation", "Reporting", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -105,11 +105,11 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
-        .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "SafeText", "TestSupport"]),
+        .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
         .testTarget(
             name: "InvestigationTests",
             dependencies: [
-                "Investigation", "Runtime", "DockerRuntime", "Reporting", "DockerEngine", "FalcoAlerts", "SafeText", "TestSupport",
+                "Investigation", "Runtime", "DockerRuntime", "DockerEngine", "FalcoAlerts", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -121,25 +121,25 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Investigation", "DockerRuntime", "SafeText", "TestSupport"]
+            dependencies: ["Reporting", "Investigation", "DockerEngine", "DockerRuntime", "SafeText", "TestSupport"]
         ),
         .testTarget(
             name: "EvidenceBundleTests",
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "DockerRuntime", "TestSupport"]
         ),
-        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerRuntime", "TestSupport"]),
+        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerRuntime", "FalcoAlerts", "TestSupport"]),
         // Runs the built tool as a user would, against fake and hostile engines and recordings. It depends on
         // the executable, so the binary it runs is always the one just built.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["alert-inspect", "DockerEngine", "Reporting", "SafeText", "EvidenceBundle", "TestSupport"]
+            dependencies: ["alert-inspect", "DockerEngine", "Reporting", "SafeText", "TestSupport"]
         ),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
             dependencies: [
-                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "Reporting",
+                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation",
                 "EvidenceBundle", "TestSupport",
             ]
         ),
