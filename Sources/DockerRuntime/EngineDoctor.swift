@@ -63,10 +63,8 @@ package enum EngineDoctor {
 
     /// The host pid of some running container, to try reading its `/proc/<pid>/exe`.
     private static func runningContainerPid(_ client: EngineClient) -> Int? {
-        struct Summary: Decodable { var Id: String }
-        let request = EngineRequest(.get, ["containers", "json"], query: [QueryItem("limit", "1")])
-        guard let first = (try? client.decode([Summary].self, request))?.value.first,
-            let pid = (try? client.inspectContainer(first.Id))?.value.state?.pid, pid > 0
+        guard let first = (try? client.runningContainerIDs(limit: 1))?.first,
+            let pid = (try? client.inspectContainer(first))?.value.state?.pid, pid > 0
         else { return nil }
         return pid
     }

@@ -45,7 +45,8 @@ struct Gatherer: Sendable {
         let changesRead = await changes
         async let processes = Gathered.from { () async throws(RuntimeError) in try await runtime.processes(of: container) }
         async let file = acquire(alert: alert, container: container)
-        let hostAccess = HostEvidence(host: host).access(container: container, engine: await engine)
+        let hostEvidence = HostEvidence(host: host)
+        let hostAccess = hostEvidence.access(container: container, engine: await engine)
         let processesRead = await processes
         let eventsAll: Gathered<[RuntimeEvent]>
         if let eventsRead { eventsAll = eventsRead } else { eventsAll = await events }
@@ -54,7 +55,6 @@ struct Gatherer: Sendable {
             runtime: descriptor, engine: await engine, container: container, events: eventsAll,
             changes: changesRead, processes: processesRead, logs: await logs, image: await image, file: await file,
             hostAccess: hostAccess)
-        let hostEvidence = HostEvidence(host: host)
         if let alert {
             evidence.executable = hostEvidence.executable(
                 alert: alert, container: container, changes: changesRead.value, file: evidence.file?.value,
