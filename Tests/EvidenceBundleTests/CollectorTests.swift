@@ -187,7 +187,7 @@ import DockerRuntime
         #expect(parent.listing().isEmpty)
     }
 
-    @Test func `SPEC names for recorded answers`() {
+    @Test func `recorded answers get their docs/bundle.md names`() {
         #expect(
             Collector.specName(method: "GET", target: "/v1.41/containers/x/json") == .engine("engine/container.json"))
         #expect(
