@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
 
 all: build
 
@@ -30,7 +30,7 @@ demo: deps-build
 		--alert Fixtures/recordings/docker-dropped/alert.json --max-log-lines 12
 
 ## test: everything, live lab included (CI runs exactly this).
-test: deps lab
+test: deps lab lab-node
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -43,7 +43,12 @@ lab-docker: deps
 lab-podman: deps
 	@Lab/lab.sh up podman
 
+## lab-node: a private containerd whose CRI plugin runs the scenarios as pods (idempotent).
+lab-node: deps
+	@Lab/node.sh up
+
 lab-down:
+	@Lab/node.sh down
 	@Lab/lab.sh down
 
 ## fixtures: re-record Fixtures/recordings from the live lab. Never hand-edit a recording.

@@ -136,6 +136,28 @@ struct CRILiveTests {
         }
     }
 
+    /// What one status sequence costs (Version, ListContainers, verbose ContainerStatus, PodSandboxStatus,
+    /// ImageStatus), in-process and sequential, a fresh connection per call. Printed for the record.
+    @Test func aStatusSequenceTakesMilliseconds() throws {
+        let (client, manifest) = try client()
+        let dropped = try scenario("dropped", manifest)
+        var times: [Double] = []
+        for _ in 0..<50 {
+            let start = ContinuousClock.now
+            _ = try client.version()
+            _ = try client.listContainers()
+            _ = try client.containerStatus(dropped.containerId, verbose: true)
+            _ = try client.podSandboxStatus(dropped.podSandboxId)
+            _ = try client.imageStatus(manifest.node.image)
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        print("cri: status sequence of 5 calls: median \(median) ms, p90 \(times[times.count * 9 / 10]) ms, min \(times[0]) ms")
+        #expect(median < 250, "a status sequence took \(median) ms")
+    }
+
     /// The read-only audit, on the runtime's side: the lab's containerd logs every request's headers
     /// (`GODEBUG=http2debug=2`), so what it received from this client is read back from its log.
     @Test func onlyReadRPCsReachTheRuntime() throws {
