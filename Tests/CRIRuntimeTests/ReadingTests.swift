@@ -7,7 +7,10 @@ import Testing
     static let containerd = #"""
         {"sandboxID":"2809504424","pid":3652,"removing":false,"snapshotKey":"7e6b0853","snapshotter":"overlayfs",
          "runtimeType":"io.containerd.runc.v2","runtimeOptions":{"root":"/x/runc"},
-         "config":{"metadata":{"name":"app"}},
+         "config":{"metadata":{"name":"app"},"mounts":[{"container_path":"/run/containerd/containerd.sock",
+           "host_path":"/run/containerd/containerd.sock"},{"container_path":"/host/etc","host_path":"/etc","readonly":true}],
+           "linux":{"security_context":{"privileged":true,"namespace_options":{"network":2,"pid":2},
+             "capabilities":{"add_capabilities":["SYS_ADMIN"]},"run_as_user":{"value":0},"seccomp":{"profile_type":1}}}},
          "runtimeSpec":{"ociVersion":"1.0.2-dev","process":{"user":{"uid":0,"gid":0},"args":["/bin/sh","-c","loop"],
            "env":["PATH=/bin","LAB_SCENARIO=dropped"],"cwd":"/","capabilities":{"bounding":["CAP_CHOWN","CAP_KILL"],
            "effective":["CAP_CHOWN"]},"noNewPrivileges":false,"oomScoreAdj":1000},
@@ -29,6 +32,18 @@ import Testing
         #expect(spec.mounts?.last?.source == "/run/containerd/containerd.sock")
         #expect(spec.linux?.seccomp?.defaultAction == "SCMP_ACT_ERRNO")
         #expect(spec.linux?.cgroupsPath == "/pods/7e6b")
+    }
+
+    @Test func readsWhatThePodSpecAskedFor() throws {
+        let config = try #require(try ContainerInfo.decode(["info": Self.containerd])?.config)
+        let context = try #require(config.securityContext)
+        #expect(context.privileged == true)
+        #expect(context.namespaceOptions?.onNode == ["network", "pid"])
+        #expect(context.capabilities?.add == ["SYS_ADMIN"])
+        #expect(context.runAsUser?.value == 0)
+        #expect(context.seccomp?.isUnconfined == true)
+        #expect(config.mounts?.map(\.hostPath) == ["/run/containerd/containerd.sock", "/etc"])
+        #expect(config.mounts?.map { $0.readonly ?? false } == [false, true])
     }
 
     @Test func namespacesNotListedAreTheHosts() throws {

@@ -104,6 +104,13 @@ struct CRILiveTests {
         #expect(try Self.namespace(pidNamespace) == Self.namespace("/proc/self/ns/pid"))
         #expect(spec.mounts?.contains { $0.source == manifest.node.socket } == true)
         #expect(spec.process?.capabilities?.effective?.contains("CAP_SYS_ADMIN") == true)
+        let requested = try #require(info.config?.securityContext)
+        #expect(requested.privileged == true)
+        #expect(requested.namespaceOptions?.onNode == ["network", "pid"])
+        #expect(info.config?.mounts?.contains { $0.hostPath == manifest.node.socket && $0.readonly != true } == true)
+        let plain = try #require(try ContainerInfo.decode(client.containerStatus(try scenario("dropped", manifest).containerId).info))
+        #expect(plain.config?.securityContext?.privileged != true)
+        #expect(plain.config?.securityContext?.namespaceOptions?.onNode == ["network"])
         let sandbox = try client.podSandboxStatus(risky.podSandboxId).status
         #expect(sandbox.linux.namespaces.options.pid == .node)
         #expect(sandbox.linux.namespaces.options.network == .node)
