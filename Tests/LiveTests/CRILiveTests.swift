@@ -165,6 +165,26 @@ struct CRILiveTests {
         #expect(median < 250, "a status sequence took \(median) ms")
     }
 
+    /// A recorded conversation with the node answers the same offline.
+    @Test func aRecordingOfTheNodeReplaysOffline() throws {
+        let (live, manifest) = try client()
+        let dropped = try scenario("dropped", manifest)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cri-live-recording-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorder = CRIClient(transport: try RecordingCRITransport(recording: live.transport, into: folder, recordedBy: "CRILiveTests"))
+        let version = try recorder.version()
+        let status = try recorder.containerStatus(dropped.containerId)
+        let pods = try recorder.listPodSandbox()
+        let image = try recorder.imageStatus(manifest.node.image)
+
+        let replay = CRIClient(transport: try ReplayCRITransport(folder: folder))
+        #expect(try replay.version() == version)
+        #expect(try replay.containerStatus(dropped.containerId) == status)
+        #expect(try replay.listPodSandbox() == pods)
+        #expect(try replay.imageStatus(manifest.node.image) == image)
+        #expect(try ContainerInfo.decode(replay.containerStatus(dropped.containerId).info)?.pid == dropped.containerPid)
+    }
+
     /// The read-only audit, on the runtime's side: the lab's containerd logs every request's headers
     /// (`GODEBUG=http2debug=2`), so what it received from this client is read back from its log.
     @Test func onlyReadRPCsReachTheRuntime() throws {
