@@ -19,6 +19,9 @@ let package = Package(
         // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
         // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
         .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
+        // The CRI's messages are protobuf: Apple's runtime for the code generated from
+        // Sources/CRIRuntime/Proto/cri.proto (pure Swift, no code generation at build time).
+        .package(url: "https://github.com/apple/swift-protobuf", .upToNextMinor(from: "1.39.0")),
     ],
     targets: [
         // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
@@ -33,6 +36,14 @@ let package = Package(
         .target(
             name: "DockerEngine",
             dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Kubernetes nodes: a CRI client (gRPC over libcurl's HTTP/2, read RPCs only), its protobuf
+        // messages, and pure readers of what a CRI runtime answers (verbose info, CRI log files, pods).
+        .target(
+            name: "CRIRuntime",
+            dependencies: ["DockerEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/cri.proto"]
         ),
 
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
@@ -89,6 +100,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
+        .testTarget(name: "CRIRuntimeTests", dependencies: ["CRIRuntime", "DockerEngine"]),
         .testTarget(
             name: "InvestigationTests",
             dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
@@ -102,7 +114,9 @@ let package = Package(
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport"]
+            dependencies: [
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "CRIRuntime", "TestSupport",
+            ]
         ),
     ]
 )
