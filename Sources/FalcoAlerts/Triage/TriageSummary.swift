@@ -12,9 +12,10 @@ package struct TriageSummary: Sendable, Hashable {
         package var containerName: String?
         package var exePath: String?
         package var count: Int
-        /// The earliest and latest alert times (alerts without a dated time do not count).
-        package var first: AlertTime?
-        package var last: AlertTime?
+        /// The earliest and latest alert times. Times with a zone win over times without one (a plain-text
+        /// time of day), which are compared only with each other.
+        package var first: TriageTime?
+        package var last: TriageTime?
         /// The highest priority, and its name as written.
         package var priority: FalcoPriority
         package var priorityName: String
@@ -30,8 +31,8 @@ package struct TriageSummary: Sendable, Hashable {
         package var groupCount: Int
         package var ruleCount: Int
         package var priority: FalcoPriority
-        package var first: AlertTime?
-        package var last: AlertTime?
+        package var first: TriageTime?
+        package var last: TriageTime?
         /// Groups whose executable ran from the container's writable layer (`EXE_UPPER_LAYER`).
         package var upperLayerGroups: [Group]
         /// Groups whose executable ran from memory (`EXE_FROM_MEMFD`).
@@ -67,14 +68,14 @@ package struct TriageSummary: Sendable, Hashable {
         alertCount += 1
         let key = Key(rule: alert.rule, containerID: alert.containerID, exePath: alert.exePath)
         let flags = alert.execFlags
-        let time = alert.time
+        let time = alert.time.map(TriageTime.zoned) ?? alert.unzonedTime.map(TriageTime.unzoned)
         let priority = alert.priority
         if var group = groupsByKey[key] {
             group.count += 1
             if let time {
                 // Same instant, other text (falcosidekick, plain text): the first one seen stays.
                 if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
-                if group.last.map({ $0.isBefore(time) }) ?? true { group.last = time }
+                if group.last.map({ time.isAfter($0) }) ?? true { group.last = time }
             }
             if priority > group.priority {
                 group.priority = priority
@@ -155,7 +156,7 @@ package struct TriageSummary: Sendable, Hashable {
             container.groupCount += 1
             container.priority = max(container.priority, group.priority)
             if let first = group.first, container.first.map({ first.isBefore($0) }) ?? true { container.first = first }
-            if let last = group.last, container.last.map({ $0.isBefore(last) }) ?? true { container.last = last }
+            if let last = group.last, container.last.map({ last.isAfter($0) }) ?? true { container.last = last }
             if group.flags.contains(.upperLayer) { container.upperLayerGroups.append(group) }
             if group.flags.contains(.fromMemfd) { container.memfdGroups.append(group) }
             rules[group.containerID, default: []].insert(group.rule)
@@ -182,5 +183,58 @@ package struct TriageSummary: Sendable, Hashable {
 
     private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
         left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+}
+
+/// A triage time: an instant, or a plain-text time without a zone, kept as written.
+package enum TriageTime: Sendable, Hashable {
+    case zoned(AlertTime)
+    case unzoned(UnzonedTime)
+
+    /// The time exactly as the alert wrote it.
+    package var text: String {
+        switch self {
+        case .zoned(let time): time.text
+        case .unzoned(let time): time.text
+        }
+    }
+
+    /// Whether the time names its zone; a time of day from Falco's plain text does not.
+    package var isZoneKnown: Bool {
+        if case .zoned = self { return true }
+        return false
+    }
+
+    /// The text with `(zone unknown)` after a time without a zone, for people to read.
+    package var labelled: String {
+        switch self {
+        case .zoned(let time): time.text
+        case .unzoned(let time): time.description
+        }
+    }
+
+    /// Whether this time should replace `other` as the earliest: a zoned time replaces an unzoned one; times of
+    /// the same kind compare as written.
+    func isBefore(_ other: TriageTime) -> Bool { replaces(other, asEarliest: true) }
+
+    /// Whether this time should replace `other` as the latest, by the same rule.
+    func isAfter(_ other: TriageTime) -> Bool { replaces(other, asEarliest: false) }
+
+    private func replaces(_ other: TriageTime, asEarliest: Bool) -> Bool {
+        switch (self, other) {
+        case (.zoned(let left), .zoned(let right)): asEarliest ? left.isBefore(right) : right.isBefore(left)
+        case (.unzoned(let left), .unzoned(let right)): asEarliest ? left.isBefore(right) : right.isBefore(left)
+        case (.zoned, .unzoned): true
+        case (.unzoned, .zoned): false
+        }
+    }
+
+    /// Whether both are the same instant (zoned) or the same time as written (unzoned).
+    func isSame(as other: TriageTime) -> Bool {
+        switch (self, other) {
+        case (.zoned(let left), .zoned(let right)): left.isSameInstant(as: right)
+        case (.unzoned(let left), .unzoned(let right)): !left.isBefore(right) && !right.isBefore(left)
+        default: false
+        }
     }
 }
