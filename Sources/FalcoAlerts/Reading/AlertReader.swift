@@ -40,6 +40,16 @@ package enum AlertReader {
     package static func parseDocument(_ bytes: some Collection<UInt8>, source: String) throws(AlertParseError)
         -> AlertDocument
     {
+        let document = readLines(bytes, source: source)
+        if !document.entries.isEmpty { return document }
+        if let first = document.badLines.first { throw first }
+        var error = AlertParseError(.noAlert, source: source, reason: "expected at least one falco alert, found none")
+        error.encoding = document.encoding == .utf8 ? nil : document.encoding
+        throw error
+    }
+
+    /// Every alert and bad line of `bytes`, even when there is no alert at all.
+    static func readLines(_ bytes: some Collection<UInt8>, source: String) -> AlertDocument {
         var transcoder = InputTranscoder()
         var text: [UInt8] = []
         Array(bytes).withUnsafeBytes { transcoder.decode($0, atEnd: true, into: &text) }
@@ -47,11 +57,7 @@ package enum AlertReader {
         var document = text.withUnsafeBufferPointer { documentOfLines($0, source: source, encoding: encoding) }
         document.text = text
         document.encoding = encoding
-        if !document.entries.isEmpty { return document }
-        if let first = document.badLines.first { throw first }
-        var error = AlertParseError(.noAlert, source: source, reason: "expected at least one falco alert, found none")
-        error.encoding = encoding == .utf8 ? nil : encoding
-        throw error
+        return document
     }
 
     /// Reads a whole file (`-` for standard input) as a document; see ``parseDocument(_:source:)``.

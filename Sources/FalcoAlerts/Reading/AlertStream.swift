@@ -30,6 +30,8 @@ package final class AlertStream {
     /// Offset in the input of `storage[0]`.
     private var storageOffset = 0
     private var lineNumber = 0
+    /// Bytes left to read when the stream reads only part of its input (one of several parts read at once).
+    private var remaining: Int?
     private var atEnd = false
     /// Set while skipping the rest of an over-long line.
     private var discarding = false
@@ -43,6 +45,17 @@ package final class AlertStream {
     package convenience init(path: String) throws(AlertParseError) {
         self.init(input: try AlertInput.open(path), mode: .complete)
     }
+
+    /// Reads the bytes `range` of `input`, which is placed at its start; the part must start at a line's start.
+    /// Line numbers count from the part's first line; byte offsets from the input's start.
+    convenience init(part input: AlertInput, range: Range<Int>, mode: AlertDecodingMode) {
+        self.init(input: input, mode: mode)
+        storageOffset = range.lowerBound
+        remaining = range.count
+    }
+
+    /// How many lines were read (after the end: the input's line count).
+    var linesRead: Int { lineNumber }
 
     init(input: AlertInput, mode: AlertDecodingMode, maximumLineLength: Int = AlertReader.maximumLineLength) {
         self.input = input
@@ -134,7 +147,8 @@ package final class AlertStream {
             end = pending
         }
         if transcoder.passesThrough {
-            let count = try input.read(into: base + end, count: storage.count - end)
+            let count = try input.read(into: base + end, count: min(storage.count - end, remaining ?? Int.max))
+            remaining? -= count
             if count == 0 { atEnd = true }
             end += count
             return
@@ -145,7 +159,8 @@ package final class AlertStream {
         defer { raw.deallocate() }
         // swift-format-ignore: NeverForceUnwrap
         // A non-empty allocation always has an address.
-        let count = try input.read(into: raw.baseAddress.unsafelyUnwrapped, count: raw.count)
+        let count = try input.read(into: raw.baseAddress.unsafelyUnwrapped, count: min(raw.count, remaining ?? Int.max))
+        remaining? -= count
         if count == 0 { atEnd = true }
         transcoded.removeAll(keepingCapacity: true)
         transcoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]), atEnd: atEnd, into: &transcoded)

@@ -42,7 +42,7 @@ package struct TriageSummary: Sendable, Hashable {
         package var ranUnusualBinaries: Bool { !upperLayerGroups.isEmpty || !memfdGroups.isEmpty }
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var rule: String
         var containerID: String?
         var exePath: String?
@@ -52,14 +52,14 @@ package struct TriageSummary: Sendable, Hashable {
     package static let maximumBadLinesKept = 1000
 
     /// How many alerts were read.
-    package private(set) var alertCount = 0
+    package internal(set) var alertCount = 0
     /// How many lines were not good alerts.
-    package private(set) var badLineCount = 0
+    package internal(set) var badLineCount = 0
     /// The first ``maximumBadLinesKept`` bad lines.
-    package private(set) var badLines: [AlertParseError] = []
+    package internal(set) var badLines: [AlertParseError] = []
     /// The inputs read, in order.
-    package private(set) var sources: [String] = []
-    private var groupsByKey: [Key: Group] = [:]
+    package internal(set) var sources: [String] = []
+    var groupsByKey: [Key: Group] = [:]
 
     package init() {}
 
@@ -109,27 +109,6 @@ package struct TriageSummary: Sendable, Hashable {
             case .badLine(let error): addBadLine(error)
             }
         }
-    }
-
-    /// Summarises the alerts in `paths` (`-` for standard input), read in order.
-    ///
-    /// Every path is opened before any is read, so a missing file fails fast.
-    ///
-    /// - Throws: ``AlertParseError`` (`.unreadable`) for a file that cannot be opened or read.
-    package static func read(paths: [String]) throws(AlertParseError) -> TriageSummary {
-        var inputs: [AlertInput] = []
-        do {
-            for path in paths { inputs.append(try AlertInput.open(path)) }
-        } catch {
-            inputs.forEach { $0.close() }
-            throw error
-        }
-        var summary = TriageSummary()
-        var streams = inputs.map { AlertStream(input: $0, mode: .triage) }
-        while !streams.isEmpty {
-            try summary.read(streams.removeFirst())
-        }
-        return summary
     }
 
     /// The groups, highest priority first, then most alerts, then by rule, container and executable.
