@@ -16,6 +16,11 @@ package enum FalcoPriority: Sendable, Hashable, Comparable, CaseIterable {
     /// Falco itself accepts every long name case-insensitively and `info` for Informational; the short forms are
     /// syslog's level names, which a relayed alert may carry.
     package init(name: String) {
+        // Falco's own spelling first: no lowercased copy for the names every alert carries.
+        if let exact = Self.known.first(where: { $0.name == name }) {
+            self = exact
+            return
+        }
         switch name.lowercased() {
         case "emergency", "emerg", "panic": self = .emergency
         case "alert": self = .alert

@@ -138,6 +138,9 @@ struct JSONDepth {
     private var escaped = false
     private(set) var isClosed = false
 
+    /// Whether what was fed opened a value that is still open, and stopped outside a string.
+    var isOpenBetweenValues: Bool { depth > 0 && !inString && !isClosed }
+
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
             if inString {

@@ -135,7 +135,11 @@ struct LineDecoder {
         if InputEncoding.looksLikeUTF16(line) { return .notAnAlert(reason: Self.utf16Reason) }
         var end = line.count
         while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D { end -= 1 }
-        if error.offset >= end { return .incomplete }
+        // Pretty-printers break lines between members, never inside a string: only a value left open there
+        // goes on to the next line.
+        var depth = JSONDepth()
+        depth.feed(line)
+        if error.offset >= end, depth.isOpenBetweenValues { return .incomplete }
         return .malformed(offset: error.offset, reason: error.message)
     }
 

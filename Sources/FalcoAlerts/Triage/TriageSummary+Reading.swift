@@ -112,6 +112,7 @@ extension TriageSummary {
                 groupsByKey[key] = theirs
                 continue
             }
+            group.lastFlagsText = nil
             group.count += theirs.count
             if let first = theirs.first, group.first.map({ first.isBefore($0) }) ?? true { group.first = first }
             if let last = theirs.last, group.last.map({ last.isAfter($0) }) ?? true { group.last = last }

@@ -21,6 +21,8 @@ package struct TriageSummary: Sendable, Hashable {
         package var priorityName: String
         /// Every execve flag seen in the group.
         package var flags: ExecFlags
+        /// The `evt.arg.flags` text of the group's last alert, already counted in ``flags``.
+        var lastFlagsText: String?
     }
 
     /// One container's alerts, rolled up from its groups.
@@ -67,29 +69,39 @@ package struct TriageSummary: Sendable, Hashable {
     package mutating func add(_ alert: FalcoAlert) {
         alertCount += 1
         let key = Key(rule: alert.rule, containerID: alert.containerID, exePath: alert.exePath)
-        let flags = alert.execFlags
         let time = alert.time.map(TriageTime.zoned) ?? alert.unzonedTime.map(TriageTime.unzoned)
-        let priority = alert.priority
-        if var group = groupsByKey[key] {
-            group.count += 1
-            if let time {
-                // Same instant, other text (falcosidekick, plain text): the first one seen stays.
-                if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
-                if group.last.map({ time.isAfter($0) }) ?? true { group.last = time }
-            }
-            if priority > group.priority {
-                group.priority = priority
-                group.priorityName = alert.priorityName
-            }
-            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
-            if group.containerName == nil { group.containerName = alert.containerName }
-            groupsByKey[key] = group
-        } else {
+        let flagsText = alert.flagsText
+        guard let index = groupsByKey.index(forKey: key) else {
+            let flags = alert.execFlags
             groupsByKey[key] = Group(
                 rule: key.rule, containerID: key.containerID, containerName: alert.containerName,
-                exePath: key.exePath, count: 1, first: time, last: time, priority: priority,
-                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []))
+                exePath: key.exePath, count: 1, first: time, last: time, priority: alert.priority,
+                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []),
+                lastFlagsText: flagsText)
+            return
         }
+        // Updated in place: a group is never copied out and back per alert.
+        Self.count(alert, time: time, flagsText: flagsText, in: &groupsByKey.values[index])
+    }
+
+    private static func count(_ alert: FalcoAlert, time: TriageTime?, flagsText: String?, in group: inout Group) {
+        group.count += 1
+        if let time {
+            // Same instant, other text (falcosidekick, plain text): the first one seen stays.
+            if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
+            if group.last.map({ time.isAfter($0) }) ?? true { group.last = time }
+        }
+        if alert.priority > group.priority {
+            group.priority = alert.priority
+            group.priorityName = alert.priorityName
+        }
+        // Most groups carry the same flags text alert after alert: it is parsed only when it changes.
+        if flagsText != group.lastFlagsText {
+            group.lastFlagsText = flagsText
+            let flags = alert.execFlags
+            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
+        }
+        if group.containerName == nil { group.containerName = alert.containerName }
     }
 
     /// Counts a bad line, keeping its details while fewer than ``maximumBadLinesKept`` are kept.
@@ -113,7 +125,11 @@ package struct TriageSummary: Sendable, Hashable {
 
     /// The groups, highest priority first, then most alerts, then by rule, container and executable.
     package var groups: [Group] {
-        groupsByKey.values.sorted(by: Self.precedes)
+        groupsByKey.values.map { group in
+            var group = group
+            group.lastFlagsText = nil
+            return group
+        }.sorted(by: Self.precedes)
     }
 
     /// The containers, those that ran binaries from their writable layer or from memory first, then by highest
