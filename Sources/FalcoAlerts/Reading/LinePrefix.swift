@@ -170,8 +170,10 @@ enum LinePrefix {
             return nil
         }
         var time: String?
-        if let text = string("__REALTIME_TIMESTAMP"), let micros = Int64(text) {
-            let instant = AlertTime(nanosecondsSinceEpoch: micros * 1000).iso8601
+        if let text = string("__REALTIME_TIMESTAMP"), let micros = Int64(text),
+            case (let nanoseconds, false) = micros.multipliedReportingOverflow(by: 1000)
+        {
+            let instant = AlertTime(nanosecondsSinceEpoch: nanoseconds).iso8601
             // Microseconds are what the journal keeps: the last three of nine digits are not written.
             time = String(instant.dropLast(4)) + "Z"
         }
