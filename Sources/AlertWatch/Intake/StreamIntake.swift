@@ -56,6 +56,9 @@ package enum StreamIntake {
         _ piece: LineSplitter.Piece, source: String, reader: inout AlertAssembler, receivedAt: Date = Date()
     ) -> Watcher.Arrival? {
         switch piece {
+        case .tooLong(let number) where reader.isHoldingValue:
+            // The over-long line was part of a JSON alert over several lines: that alert is the bad one.
+            return arrival(reader.tooLongLine(number: number, offset: 0), raw: [], source: source, receivedAt: receivedAt)
         case .tooLong(let number):
             let error = AlertParseError(
                 .lineTooLong, source: source, line: number,

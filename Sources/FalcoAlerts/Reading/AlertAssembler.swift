@@ -77,6 +77,23 @@ package struct AlertAssembler {
         }
     }
 
+    /// Line `number`, starting `offset` bytes in, is longer than the reader's limit and was skipped: it is the
+    /// bad line, or, when it was part of a JSON value still open, that value is (at the line it starts on).
+    package mutating func tooLongLine(number: Int, offset: Int) -> Item {
+        var error: AlertParseError
+        if pendingLines > 0 {
+            pendingLines = 0
+            pending = []
+            error = LineOutcome.tooLong(source: source, line: pendingLine, offset: pendingOffset)
+            error.reason =
+                "expected a JSON alert of at most \(maximumLength) bytes, found a longer one (skipped to line \(number))"
+        } else {
+            error = LineOutcome.tooLong(source: source, line: number, offset: offset)
+        }
+        error.encoding = encoding
+        return .badLine(error)
+    }
+
     /// The end of the input: a value still open is a bad line.
     package mutating func finish() -> Item? {
         guard pendingLines > 0 else { return nil }

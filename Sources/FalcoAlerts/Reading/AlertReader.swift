@@ -92,9 +92,7 @@ package enum AlertReader {
             var lineEnd = lineStart
             while lineEnd < buffer.count, buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
             if lineEnd - lineStart > maximumLineLength {
-                var error = LineOutcome.tooLong(source: source, line: lineNumber, offset: lineStart)
-                error.encoding = assembler.encoding
-                document.badLines.append(error)
+                take(assembler.tooLongLine(number: lineNumber, offset: lineStart))
             } else {
                 take(assembler.line(UnsafeBufferPointer(rebasing: buffer[lineStart..<lineEnd]), number: lineNumber, offset: lineStart))
             }

@@ -78,11 +78,7 @@ package final class AlertStream {
                 return assembler.finish().map(Self.item)
             }
             let offset = storageOffset + lineStart
-            if tooLong {
-                var error = LineOutcome.tooLong(source: source, line: lineNumber, offset: offset)
-                error.encoding = assembler.encoding
-                return .badLine(error)
-            }
+            if tooLong { return Self.item(assembler.tooLongLine(number: lineNumber, offset: offset)) }
             let line = UnsafeBufferPointer(bytesIn: storage, from: lineStart, to: lineEnd)
             if let item = assembler.line(line, number: lineNumber, offset: offset) { return Self.item(item) }
         }

@@ -184,7 +184,8 @@ package struct TriageSummary: Sendable, Hashable {
 /// A triage time: an instant, or a plain-text time without a zone, kept as written.
 package enum TriageTime: Sendable, Hashable {
     case zoned(AlertTime)
-    case unzoned(UnzonedTime)
+    // Boxed: a time of day is rare in a stream, and every group holds two of these.
+    indirect case unzoned(UnzonedTime)
 
     /// The time exactly as the alert wrote it.
     package var text: String {
