@@ -99,7 +99,8 @@ extension AlertInspect {
                 lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; "))
             }
             lines.append("check it with: alert-inspect verify \(result.bundle.path)")
-            return lines.joined(separator: "\n")
+            // The executable's path comes from the alert: nothing of it may act on the terminal.
+            return lines.map(VisibleText.terminal).joined(separator: "\n")
         }
     }
 }
