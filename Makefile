@@ -58,10 +58,11 @@ bench: deps lab-docker
 fuzz: deps-build
 	@Fuzz/run.sh
 
-## faults: only the hostile-engine, fault (a private dockerd, started and stopped by the test) and read-only tests.
+## faults: the hostile-engine, hostile-webhook, fault (a private dockerd, started and stopped by the test) and
+## read-only tests, and the hardening ones: recordings, tar, bundles, verify, watch's disk budget, redaction.
 faults: deps lab
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests'
+	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests|RecordingTests|TarReaderTests|VerifierTests|StagingFolderTests|WatchBudgetTests|Redaction|Acquisition|ProcessHold'
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh

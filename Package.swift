@@ -16,9 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
-        // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
-        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
     ],
     targets: [
         // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
@@ -51,7 +48,7 @@ let package = Package(
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "Investigation", "Reporting",
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -62,7 +59,7 @@ let package = Package(
             name: "AlertWatch",
             dependencies: [
                 "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
