@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch bench-webhook fuzz faults clean
 
 all: build
 
@@ -74,6 +74,10 @@ bench-collect: deps lab-docker
 ## bench-watch: watch --input - on a large duplicate-heavy stream: alerts/s accepted and decided, peak RSS (LINES, RUNS).
 bench-watch: deps lab-docker
 	@Benchmarks/bench-watch.sh
+
+## bench-webhook: watch --listen under 2,000 idle connections and 1 MB POST floods (IDLE, FLOOD, ALERTS, BIN).
+bench-webhook: build
+	@Benchmarks/bench-webhook.sh
 
 clean:
 	rm -rf .build
