@@ -1,3 +1,4 @@
+import DockerEngine
 import FalcoAlerts
 import Foundation
 import TestSupport
@@ -60,12 +61,12 @@ import Testing
         attackers += [half, halfBody, endless]
 
         let started = Date()
-        let answer = try #require(Client(port: port)).post(alertLine(uuid: "0b0e8a6c-0000-4000-8000-00000000aaaa"), token: Self.token)
+        let answer = try await #require(Client(port: port)).post(alertLine(uuid: "0b0e8a6c-0000-4000-8000-00000000aaaa"), token: Self.token)
         #expect(answer?.status == 200, "\(String(describing: answer))")
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(endless.receive(timeout: 5)?.status == 431)
+        #expect(await endless.receive(timeout: 5)?.status == 431)
         // Every stalled connection is closed by the server within its deadlines.
-        for client in [half, halfBody] { #expect(client.waitForClose(timeout: 5), "a half-sent request stayed open") }
+        for client in [half, halfBody] { #expect(await client.waitForClose(timeout: 5), "a half-sent request stayed open") }
         let counters = listener.statistics
         #expect(counters.open <= 8)
         #expect(counters.evicted + counters.timedOut >= 8, "\(counters)")
@@ -81,11 +82,11 @@ import Testing
         let harness = try Harness(scratch)
         let (listener, port) = try await listen(harness)
         let alert = alertLine(uuid: "0b0e8a6c-0000-4000-8000-00000000bbbb")
-        #expect(try #require(Client(port: port)).post(alert, token: nil)?.status == 401)
-        #expect(try #require(Client(port: port)).post(alert, token: "wrong")?.status == 401)
-        #expect(try #require(Client(port: port)).post(alert, token: Self.token + "x")?.status == 401)
-        #expect(try #require(Client(port: port)).post(alert, token: String(Self.token.dropLast()))?.status == 401)
-        #expect(try #require(Client(port: port)).post(alert, token: Self.token)?.status == 200)
+        #expect(try await #require(Client(port: port)).post(alert, token: nil)?.status == 401)
+        #expect(try await #require(Client(port: port)).post(alert, token: "wrong")?.status == 401)
+        #expect(try await #require(Client(port: port)).post(alert, token: Self.token + "x")?.status == 401)
+        #expect(try await #require(Client(port: port)).post(alert, token: String(Self.token.dropLast()))?.status == 401)
+        #expect(try await #require(Client(port: port)).post(alert, token: Self.token)?.status == 200)
         #expect(listener.statistics.unauthorized == 4)
         let outcomes = try await end(listener, harness)
         #expect(outcomes.count == 1, "a refused request reached the watcher: \(outcomes)")
@@ -129,12 +130,12 @@ import Testing
         let (listener, port) = try await listen(harness, seconds: 5, requestsPerConnection: 3)
         let client = try #require(Client(port: port))
         for index in 1...3 {
-            let answer = client.post(
+            let answer = await client.post(
                 alertLine(container: "c\(index)c\(index)c\(index)c\(index)"), token: Self.token, keepOpen: true)
             #expect(answer?.status == 200)
             #expect((answer?.head.lowercased().contains("connection: close") ?? false) == (index == 3))
         }
-        #expect(client.waitForClose(timeout: 5))
+        #expect(await client.waitForClose(timeout: 5))
         client.close()
         _ = try await end(listener, harness)
     }
@@ -147,7 +148,7 @@ import Testing
         let client = try #require(Client(port: port))
         client.send(Client.head(length: 64 << 20, token: Self.token))
         client.send(String(repeating: " ", count: 256 << 10))
-        #expect(client.receive(timeout: 5)?.status == 413)
+        #expect(await client.receive(timeout: 5)?.status == 413)
         client.close()
         let outcomes = try await end(listener, harness)
         #expect(outcomes.count == 1 && outcomes.first?.action == "skipped")
@@ -223,7 +224,7 @@ import Testing
         #expect(idle.count > 100)
         try await Task.sleep(for: .milliseconds(300))
         for index in 1...3 {
-            let answer = try #require(Client(port: listening)).post(
+            let answer = try await #require(Client(port: listening)).post(
                 alertLine(container: "d\(index)d\(index)d\(index)d\(index)"), token: Self.token, timeout: 15)
             #expect(answer?.status == 200, "alert \(index): \(String(describing: answer)); \(child.stderrSoFar)")
         }
@@ -305,7 +306,7 @@ final class Client: @unchecked Sendable {
     // @unchecked: used by one test at a time.
     private var descriptor: Int32
 
-    struct Answer: CustomStringConvertible {
+    struct Answer: Sendable, CustomStringConvertible {
         var status: Int
         var head: String
         var body: String
@@ -331,6 +332,21 @@ final class Client: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    // The blocking calls below run on a thread of their own when awaited: a test that blocked a thread of
+    // Swift's small shared pool while the server's handler waits for one could starve it.
+
+    func post(_ body: String, token: String?, keepOpen: Bool = false, timeout: Double = 10) async -> Answer? {
+        (try? await BlockingWork.run { self.post(body, token: token, keepOpen: keepOpen, timeout: timeout) }) ?? nil
+    }
+
+    func receive(timeout: Double) async -> Answer? {
+        (try? await BlockingWork.run { self.receive(timeout: timeout) }) ?? nil
+    }
+
+    func waitForClose(timeout: Double) async -> Bool {
+        (try? await BlockingWork.run { self.waitForClose(timeout: timeout) }) ?? false
+    }
 
     func close() {
         if descriptor >= 0 { Glibc.close(descriptor) }
