@@ -16,9 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
-        // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
-        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
         // The CRI's messages are protobuf: Apple's runtime for the code generated from
         // Sources/CRIRuntime/Proto/cri.proto (pure Swift, no code generation at build time).
         .package(url: "https://github.com/apple/swift-protobuf", .upToNextMinor(from: "1.39.0")),
@@ -62,7 +59,7 @@ let package = Package(
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "Investigation", "Reporting",
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -73,7 +70,7 @@ let package = Package(
             name: "AlertWatch",
             dependencies: [
                 "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
