@@ -16,9 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
-        // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
-        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
+        // The CRI's messages are protobuf: Apple's runtime for the code generated from
+        // Sources/CRIRuntime/Proto/cri.proto (pure Swift, no code generation at build time).
+        .package(url: "https://github.com/apple/swift-protobuf", .upToNextMinor(from: "1.39.0")),
     ],
     targets: [
         // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
@@ -37,6 +37,14 @@ let package = Package(
 
         // The one place that decides what text may reach a terminal or a Markdown ticket. Pure.
         .target(name: "SafeText"),
+
+        // Kubernetes nodes: a CRI client (gRPC over libcurl's HTTP/2, read RPCs only), its protobuf
+        // messages, and pure readers of what a CRI runtime answers (verbose info, CRI log files, pods).
+        .target(
+            name: "CRIRuntime",
+            dependencies: ["DockerEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/cri.proto"]
+        ),
 
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
         .target(name: "FalcoAlerts", dependencies: ["SafeText"]),
@@ -78,7 +86,7 @@ let package = Package(
             name: "AlertWatch",
             dependencies: [
                 "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine", "DockerRuntime", "SafeText",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -106,6 +114,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
+        .testTarget(name: "CRIRuntimeTests", dependencies: ["CRIRuntime", "DockerEngine"]),
         .testTarget(
             name: "InvestigationTests",
             dependencies: [
@@ -139,8 +148,8 @@ let package = Package(
         .testTarget(
             name: "LiveTests",
             dependencies: [
-                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation",
-                "EvidenceBundle", "TestSupport",
+                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "EvidenceBundle",
+                "CRIRuntime", "TestSupport",
             ]
         ),
     ]

@@ -67,7 +67,8 @@ package enum AlertSelection {
             warnings.append(
                 "\(source) is a plain-text alert: read as a best effort; unreadable: \(entry.alert.unreadableFields.joined(separator: ", "))")
         }
-        return Chosen(alert: entry.alert, bytes: Array(bytes[entry.byteRange]), warnings: warnings, notes: notes)
+        // The alert's bytes as decoded (an input in another encoding is kept as the UTF-8 it was read as).
+        return Chosen(alert: entry.alert, bytes: Array(document.text[entry.byteRange]), warnings: warnings, notes: notes)
     }
 
     /// The alert names `container` by id prefix (either way round) or name.

@@ -12,8 +12,9 @@ extension Collector.Result {
         var lines = [
             "\(where_): \(manifest.files.count + 2) files, \(ByteSize.text(bytes)); verdict \(report.verdict.rawValue)"
         ]
-        if let executable = report.executable, let sha = executable.sha256 {
-            lines.append("executable \(TerminalText.escaped(executable.path)) (\(executable.change.rawValue)) sha256 \(sha)")
+        if let executable = report.executable {
+            let acquired = executable.sha256.map { "sha256 \($0)" } ?? "not acquired"
+            lines.append("executable \(TerminalText.escaped(executable.path)) (\(executable.change.rawValue)) \(acquired)")
         }
         if !manifest.caps.reached.isEmpty {
             lines.append("caps reached: " + TerminalText.escaped(manifest.caps.reached.joined(separator: "; ")))
