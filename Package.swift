@@ -136,7 +136,7 @@ let package = Package(
             name: "EvidenceBundleTests",
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "DockerRuntime", "TestSupport"]
         ),
-        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerRuntime", "FalcoAlerts", "TestSupport"]),
+        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerEngine", "DockerRuntime", "FalcoAlerts", "TestSupport"]),
         // Runs the built tool as a user would, against fake and hostile engines and recordings. It depends on
         // the executable, so the binary it runs is always the one just built.
         .testTarget(
