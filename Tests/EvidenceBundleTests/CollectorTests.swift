@@ -160,7 +160,9 @@ import DockerRuntime
         #expect(parent.listing().isEmpty)
     }
 
-    @Test func `an interruption during a transfer leaves nothing at DIR`() async throws {
+    // Without the interruption the collection never ends: the time limit turns that hang into a failure.
+    @Test(.timeLimit(.minutes(5)))
+    func `an interruption during a transfer leaves nothing at DIR`() async throws {
         // Byte 1 everywhere reads as a stdout frame header claiming 16 MiB: a log that never ends.
         let fake = try Self.engine(logs: { .trickle(byte: 1, every: 0.05) })
         defer { fake.stop() }
@@ -180,10 +182,10 @@ import DockerRuntime
             guard case .interrupted = error as? EvidenceBundleError else { return false }
             return true
         }
-        // Bounded, not fast: alone this ends in about half a second; beside the whole suite (a private
-        // dockerd starting for the fault tests, many child processes) it has taken up to 48 s on two
-        // cores. Without the interruption the trickle never ends, so any bound proves the point.
-        #expect(Date().timeIntervalSince(started) < 90)
+        // Bounded, not fast: alone this ends in about half a second; beside the whole suite on a loaded
+        // two-core machine it has taken up to two minutes. Without the interruption the trickle never
+        // ends, so any bound proves the point.
+        #expect(Date().timeIntervalSince(started) < 240)
         #expect(parent.listing().isEmpty)
     }
 
