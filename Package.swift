@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Investigation", "DockerEngine", "DockerRuntime", "SafeText", "TestSupport"]
+            dependencies: ["Reporting", "Investigation", "DockerEngine", "DockerRuntime", "FalcoAlerts", "SafeText", "TestSupport"]
         ),
         .testTarget(
             name: "EvidenceBundleTests",

@@ -91,8 +91,9 @@ struct MarkdownReport: ReportSections {
     func alert() -> [String] {
         guard let alert = report.alert else { return ["## Alert", "", "None: the investigation started from the container."] }
         var lines = ["## Alert", "", "- **rule:** " + text(alert.rule), "- **priority:** " + text(alert.priority)]
+        lines += ReportFacts.alertOrigin(alert).map { "- **\($0.label):** " + text($0.value) }
         let optional: [(String, String?, Bool)] = [
-            ("time", alert.time, false), ("source", alert.source, false), ("hostname", alert.hostname, false),
+            ("time", ReportFacts.alertTime(alert), false), ("source", alert.source, false), ("hostname", alert.hostname, false),
             ("container", alert.containerId, true), ("name", alert.containerName, false),
             ("image", alert.image, true), ("executable", alert.exePath, true), ("command", alert.cmdline, true),
         ]

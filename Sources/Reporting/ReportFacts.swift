@@ -49,7 +49,7 @@ enum ReportFacts {
     static func context(_ report: InvestigationReport, text: (String) -> String) -> [String] {
         var context: [String] = []
         if let alert = report.alert {
-            context.append("\(text(alert.priority)) alert at \(text(alert.time ?? "an unknown time"))")
+            context.append("\(text(alert.priority)) alert at \(text(alertTime(alert) ?? "an unknown time"))")
         }
         if let state = report.container?.state { context.append("container \(text(state.status))") }
         return context
@@ -190,6 +190,24 @@ enum ReportFacts {
 
     /// A log line's text made visible: from its exact bytes when they are not UTF-8, so each byte
     /// that is not part of a character shows as `\xNN` rather than as U+FFFD.
+    /// The alert's time; one written without a zone says so.
+    static func alertTime(_ alert: InvestigationReport.Alert) -> String? {
+        alert.time ?? alert.timeWithoutZone.map { "\($0) (zone unknown)" }
+    }
+
+    /// The rows the alert's own identity and wrapping add below rule and priority, in text and Markdown alike.
+    static func alertOrigin(_ alert: InvestigationReport.Alert) -> [(label: String, value: String)] {
+        var rows: [(String, String)] = []
+        if let written = alert.priorityAsWritten { rows.append(("priority as written", written)) }
+        if let uuid = alert.uuid { rows.append(("uuid", uuid)) }
+        if let line = alert.provenance {
+            let program = line.identifier.map { name in line.pid.map { "\(name)[\($0)]" } ?? name }
+            let parts = [line.host.map { "host \($0)" }, line.time.map { "at \($0)" }, program].compactMap { $0 }
+            rows.append(("log line", ([line.kind] + parts).joined(separator: ", ")))
+        }
+        return rows
+    }
+
     static func visibleLogText(_ line: InvestigationReport.LogLine) -> String {
         guard let base64 = line.base64, let bytes = Data(base64Encoded: base64) else { return TerminalText.escaped(line.text) }
         return TerminalText.escaped(bytes: Array(bytes))

@@ -94,8 +94,9 @@ struct TextReport: ReportSections {
     func alert() -> [String] {
         guard let alert = report.alert else { return [heading("Alert"), "  none: the investigation started from the container"] }
         var rows: [(String, [String])] = [("rule", [alert.rule]), ("priority", [alert.priority])]
+        rows += ReportFacts.alertOrigin(alert).map { ($0.label, [$0.value]) }
         let optional: [(String, String?)] = [
-            ("time", alert.time), ("source", alert.source), ("hostname", alert.hostname),
+            ("time", ReportFacts.alertTime(alert)), ("source", alert.source), ("hostname", alert.hostname),
             ("container", alert.containerId), ("name", alert.containerName), ("image", alert.image),
             ("executable", alert.exePath), ("command", alert.cmdline),
         ]

@@ -25,7 +25,12 @@ package enum AlertSummary {
             hostname: alert.hostname, containerId: alert.containerID, containerName: alert.containerName,
             image: alert.image, exePath: alert.exePath, cmdline: alert.cmdline,
             flags: alert.execFlags.isExecFlags ? alert.execFlags.names : [], fields: fields,
-            unreadable: alert.isLossy ? alert.unreadableFields : nil)
+            unreadable: alert.isLossy ? alert.unreadableFields : nil, uuid: alert.uuid,
+            priorityAsWritten: alert.originalPriority == alert.priorityName ? nil : alert.originalPriority,
+            timeWithoutZone: alert.time == nil ? alert.unzonedTime?.text : nil,
+            provenance: alert.provenance.map {
+                .init(kind: $0.kind.rawValue, host: $0.host, time: $0.time, identifier: $0.identifier, pid: $0.pid)
+            })
     }
 }
 

@@ -95,6 +95,25 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
         package var fields: [String: ExactJSON]
         /// Fields a plain-text alert did not let us read.
         package var unreadable: [String]?
+        /// falcosidekick's id for the alert, to find it again in its outputs.
+        package var uuid: String?
+        /// The priority as the alert wrote it, where that differs from ``priority`` (`warning`, `info`).
+        package var priorityAsWritten: String?
+        /// A time written without a zone (older plain-text Falco), exactly as written; ``time`` is then null.
+        package var timeWithoutZone: String?
+        /// The log line the alert came in, where it came wrapped in one (journald, syslog, kubectl).
+        package var provenance: AlertProvenance?
+    }
+
+    /// Where a log wrapped the alert: the alert itself is unchanged by it.
+    package struct AlertProvenance: Sendable, Hashable, Codable {
+        /// `syslog`, `kubectlTimestamps` or `journalExport`.
+        package var kind: String
+        package var host: String?
+        /// The log's own time, as written.
+        package var time: String?
+        package var identifier: String?
+        package var pid: String?
     }
 
     package struct Container: Sendable, Hashable, Codable {
