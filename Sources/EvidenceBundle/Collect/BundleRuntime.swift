@@ -38,6 +38,10 @@ struct BundleRuntime: ContainerRuntime {
         try await base.file(of: container, path: path, into: sink)
     }
 
+    func stat(of container: ContainerRecord, path: String) async throws(RuntimeError) -> FileRead? {
+        try await base.stat(of: container, path: path)
+    }
+
     func events(about reference: String, in window: TimeWindow) async throws(RuntimeError) -> [RuntimeEvent] {
         try await base.events(about: reference, in: window)
     }

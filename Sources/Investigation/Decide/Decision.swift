@@ -68,6 +68,7 @@ package struct Decision: Sendable, Hashable {
         if let reason = evidence.file?.reason {
             limitations.append("the executable could not be read through the archive endpoint: \(reason)")
         }
+        if let reason = evidence.file?.value?.declined { limitations.append("the executable was not acquired: \(reason)") }
         let access = evidence.hostAccess
         if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
         if evidence.container?.state.running == true, evidence.processes.value?.isEmpty ?? true {
