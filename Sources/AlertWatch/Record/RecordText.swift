@@ -129,29 +129,12 @@ enum JSONObjectEnd {
     /// The index just past the object that starts at `start`, or `nil` when it does not close.
     static func find(in text: Substring.UTF8View, from start: Substring.UTF8View.Index) -> Substring.UTF8View.Index? {
         guard start < text.endIndex, text[start] == UInt8(ascii: "{") else { return nil }
-        var depth = 0
-        var inString = false
-        var escaped = false
+        var depth = JSONDepth()
         var index = start
         while index < text.endIndex {
             let byte = text[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-            } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                depth += 1
-            } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                depth -= 1
-                if depth == 0 { return text.index(after: index) }
-            }
             index = text.index(after: index)
+            if depth.feed(byte) { return index }
         }
         return nil
     }
