@@ -60,6 +60,33 @@ struct TriageBytesTests {
         try expectSameSummary(AlertShapesTests.utf16(corpus), name: "corpus.utf16le")
     }
 
+    static let hasPython = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+
+    @Test(.enabled(if: hasPython, "python3 is needed to generate the benchmark's corpus"))
+    func `a sample of the benchmark's generated corpora gives the same summary from bytes as from whole alerts`()
+        throws
+    {
+        for (lines, shape) in [(8000, "default"), (3000, "wide")] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "triage-bytes-generated-" + UUID().uuidString.prefix(8))
+            defer { try? FileManager.default.removeItem(at: url) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = [
+                Fixture.root.appendingPathComponent("Benchmarks/generate-alerts.py").path, String(lines), url.path,
+                "--shape", shape,
+            ]
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0)
+            // Not `--clean`: the corpus has plain-text alerts and bad lines among the JSON.
+            let bytes = [UInt8](try Data(contentsOf: url))
+            let fromBytes = try expectSameSummary(bytes, name: shape)
+            #expect(fromBytes > lines / 2, "\(shape)")
+            if shape == "default" { try expectSameSummary(AlertShapesTests.utf16(bytes), name: shape + ".utf16le") }
+        }
+    }
+
     /// Lines in every shape the byte path must either read exactly or leave to the full reader: Falco's key
     /// orders, escapes, non-ASCII keys (precomposed, decomposed, and a KELVIN SIGN that is canonically `K`),
     /// `null` and empty values, numeric flags, log prefixes, plain text, pretty-printed alerts and bad lines.

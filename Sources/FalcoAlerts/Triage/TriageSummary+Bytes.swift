@@ -63,6 +63,11 @@ extension TriageSummary {
         let priority = FalcoPriority(name: priorityText)
         let priorityName = priority == .unknown ? priorityText : priority.name
         func string(_ field: Int) -> String? { fields[field].map { String(decoding: bytes($0), as: UTF8.self) } }
+        // Moved out while groups are updated, so the closures below can intern without holding `self`.
+        var interned = Set<String>()
+        swap(&interned, &self.interned)
+        defer { swap(&interned, &self.interned) }
+        func kept(_ field: Int) -> String? { string(field).map { Self.intern($0, in: &interned) } }
         let flagsBytes = fields[5].map(bytes)
         func execFlags() -> ExecFlags {
             guard let text = string(5) else { return ExecFlags(bits: [], isExecFlags: false) }
@@ -72,14 +77,14 @@ extension TriageSummary {
         alertsCountedFromBytes += 1
         guard let index = groupIndex.find(rule: rule, containerID: containerID, exePath: exePath) else {
             func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
-            let key = Key(rule: text(rule), containerID: containerID.map(text), exePath: exePath.map(text))
+            let key = Key(rule: Self.intern(text(rule), in: &interned), containerID: containerID.map(text), exePath: exePath.map(text))
             let flags = execFlags()
             groupIndex.insert(key, group: groupList.count)
             groupList.append(
                 Group(
-                    rule: key.rule, containerID: key.containerID, containerName: string(1), exePath: key.exePath,
+                    rule: key.rule, containerID: key.containerID, containerName: kept(1), exePath: key.exePath,
                     count: 1, first: time, last: time, priority: priority, priorityName: priorityName,
-                    flags: flags.isExecFlags ? flags : ExecFlags(bits: []), lastFlagsText: string(5)))
+                    flags: flags.isExecFlags ? flags : ExecFlags(bits: []), lastFlagsText: kept(5)))
             return true
         }
         let last = groupList[index].lastFlagsText
@@ -91,8 +96,15 @@ extension TriageSummary {
             }
         groupList[index].count(
             time: time, priority: priority, priorityName: priorityName, isSameFlagsText: isSameFlagsText,
-            flagsText: { string(5) }, execFlags: execFlags, containerName: { string(1) })
+            flagsText: { kept(5) }, execFlags: execFlags, containerName: { kept(1) })
         return true
+    }
+
+    /// `text` stored once per summary when it is ASCII (a non-ASCII string could stand for a different but
+    /// canonically equivalent one, and must keep its own bytes).
+    private static func intern(_ text: String, in interned: inout Set<String>) -> String {
+        guard text.utf8.count > 15, text.utf8.allSatisfy({ $0 < 0x80 }) else { return text }
+        return interned.insert(text).memberAfterInsert
     }
 
     private static func isHost(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -67,6 +67,8 @@ package struct TriageSummary: Sendable, Hashable {
     var groupList: [Group] = []
     /// Indices in ``groupList``, by key (see ``GroupIndex``).
     var groupIndex = GroupIndex()
+    /// ASCII strings that many groups hold (rules, container names, flags), stored once.
+    var interned = Set<String>()
 
     package init() {}
 
