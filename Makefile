@@ -13,7 +13,7 @@ DESTDIR ?=
 # A clean Debian 12 root (debootstrap) for the package test, kept between runs.
 DEBIAN_ROOT_CACHE ?= .build-debian12
 
-.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch bench-webhook fuzz faults clean
 
 all: build
 
@@ -101,10 +101,11 @@ bench: deps lab-docker
 fuzz: deps-build
 	@Fuzz/run.sh
 
-## faults: only the hostile-engine, fault (a private dockerd, started and stopped by the test) and read-only tests.
+## faults: the hostile-engine, hostile-webhook, fault (a private dockerd, started and stopped by the test) and
+## read-only tests, and the hardening ones: recordings, tar, bundles, verify, watch's disk budget, redaction.
 faults: deps lab
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests'
+	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests|RecordingTests|TarReaderTests|VerifierTests|StagingFolderTests|WatchBudgetTests|Redaction|Acquisition|ProcessHold'
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh
@@ -116,6 +117,10 @@ bench-collect: deps lab-docker
 ## bench-watch: watch --input - on a large duplicate-heavy stream: alerts/s accepted and decided, peak RSS (LINES, RUNS).
 bench-watch: deps lab-docker
 	@Benchmarks/bench-watch.sh
+
+## bench-webhook: watch --listen under 2,000 idle connections and 1 MB POST floods (IDLE, FLOOD, ALERTS, BIN).
+bench-webhook: build
+	@Benchmarks/bench-webhook.sh
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

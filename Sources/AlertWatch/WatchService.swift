@@ -1,5 +1,7 @@
+import EvidenceBundle
 import FalcoAlerts
 import Foundation
+import SafeText
 
 #if canImport(Glibc)
     import Glibc
@@ -15,6 +17,8 @@ package struct WatchConfiguration: Sendable {
     package var fromEnd: Bool
     /// `--listen HOST:PORT`.
     package var listen: String?
+    /// `--token-file` and the endpoint's limits.
+    package var listenOptions: WebhookListener.Options = .init()
     /// `--journal FILE`.
     package var journal: String?
     package var watcher: Watcher.Settings
@@ -59,6 +63,11 @@ package struct WatchSummary: Sendable, CustomStringConvertible {
     }
 }
 
+/// What a line for the person running `watch` may carry to their terminal.
+package enum WatchNotice {
+    package static func visible(_ line: String) -> String { TerminalText.escaped(line) }
+}
+
 /// Runs `watch`: opens the journal and the input, starts the listener, the workers and the reader, and on
 /// the end of input or a signal, finishes or records everything in flight before returning.
 package enum WatchService {
@@ -69,6 +78,8 @@ package enum WatchService {
         _ configuration: WatchConfiguration, investigator: any AlertInvestigating,
         notice: @escaping @Sendable (String) -> Void
     ) async throws(WatchError) -> WatchSummary {
+        // Notices quote paths and addresses from the command line and the journal: one line each, escaped.
+        let notice: @Sendable (String) -> Void = { [notice] line in notice(WatchNotice.visible(line)) }
         let started = Date()
         try prepareOutput(configuration.watcher.output)
         var journal: Journal?
@@ -102,7 +113,13 @@ package enum WatchService {
         var listener: WebhookListener?
         if let listen = configuration.listen {
             do {
-                listener = try await WebhookListener.start(listen: listen, watcher: watcher, ledger: ledger)
+                listener = try await WebhookListener.start(
+                    listen: listen, options: configuration.listenOptions, watcher: watcher, ledger: ledger
+                ) { reason in
+                    // Nothing may be refused silently: the run ends, and says why, with a failure status.
+                    notice("watch: the listener on \(listen) stopped: \(reason); stopping")
+                    Task { await watcher.stop() }
+                }
             } catch {
                 await ledger.finish()
                 throw error
@@ -120,10 +137,17 @@ package enum WatchService {
         var inputElapsed: Double?
         var inputFailure: WatchError?
         for alert in unfinished where !watcher.isStopping {
+            var parsed = StreamIntake.parse(alert.raw, source: alert.identity.source, line: alert.identity.line ?? 1)
+            if let omitted = alert.omittedBytes {
+                parsed = .failure(
+                    AlertParseError(
+                        .malformed, source: alert.identity.source,
+                        reason:
+                            "the journal kept only the identity and sha256 \(alert.sha256 ?? "?") of this \(omitted)-byte alert; it cannot be investigated again"
+                    ))
+            }
             let arrival = Watcher.Arrival(
-                place: alert.identity, raw: alert.raw,
-                parsed: StreamIntake.parse(alert.raw, source: alert.identity.source, line: alert.identity.line ?? 1),
-                receivedAt: alert.receivedAt, entry: alert.entry)
+                place: alert.identity, raw: alert.raw, parsed: parsed, receivedAt: alert.receivedAt, entry: alert.entry)
             _ = await watcher.take(arrival, policy: .wait)
         }
         if let follower {
@@ -150,6 +174,10 @@ package enum WatchService {
             elapsed: (tallies.lastPrinted ?? Date()).timeIntervalSince(started), inputElapsed: inputElapsed,
             peakResidentKiB: peakResidentKiB())
         if let inputFailure { throw inputFailure }
+        if let listener, let reason = listener.failure {
+            notice(summary.description)
+            throw .listenerFailed(address: listener.address, reason: reason)
+        }
         return summary
     }
 
@@ -163,6 +191,8 @@ package enum WatchService {
         guard stat(path, &info) == 0 else { throw .outputUnusable(path: path, reason: systemError()) }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .outputUnusable(path: path, reason: "not a folder") }
         guard access(path, W_OK | X_OK) == 0 else { throw .outputUnusable(path: path, reason: systemError()) }
+        // Staging folders of bundles a dead run was building: nobody holds their lock any more.
+        StagingFolder.removeStale(in: folder)
     }
 
     /// `VmHWM` from `/proc/self/status`, in KiB.

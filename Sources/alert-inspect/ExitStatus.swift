@@ -6,8 +6,9 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import Runtime
 
-/// Exit codes from SPEC.md, and the single place errors are mapped to them.
+/// Exit codes (docs/exit-codes.md), and the single place errors are mapped to them.
 enum ExitStatus {
     static let done: Int32 = 0
     static let failure: Int32 = 1
@@ -65,6 +66,12 @@ enum ExitStatus {
             case .invalidEndpoint: return usage
             default: return failure
             }
+        case let error as RuntimeError:
+            switch error {
+            case .unreachable: return engineUnreachable
+            case .notFound: return noSuchContainer
+            case .denied, .unsupported, .malformed, .cancelled: return failure
+            }
         case let error as EvidenceBundleError:
             switch error {
             case .bundleExists, .cannotCreate, .writeFailed: return cannotCreateOutput
@@ -80,7 +87,8 @@ enum ExitStatus {
             case .outputUnusable: return cannotCreateOutput
             case .journalUnusable(_, _, let isWrite): return isWrite ? cannotCreateOutput : inputUnreadable
             case .badListenAddress: return usage
-            case .cannotListen: return failure
+            case .cannotListen, .listenerFailed: return failure
+            case .badToken: return inputUnreadable
             }
         default:
             return failure

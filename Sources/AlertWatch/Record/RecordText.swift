@@ -19,9 +19,16 @@ package enum RecordText {
         return EngineTime(unixNanoseconds: Int64(total)).description
     }
 
+    /// The most bytes of an alert a journal or merged-alerts record keeps. A Falco alert is a few KiB; a body
+    /// past this is kept as its identity, size and sha256 only, so a flood of large POSTs cannot fill the disk
+    /// through the records.
+    package static let keptRawLimit = 64 << 10
+
     /// The member that carries an alert's bytes exactly, written: `"raw":"…"` (JSON-escaped text) when they are
-    /// UTF-8, else `"rawBase64":"…"`. Both names sort between `entry` and `receivedAt`.
+    /// UTF-8, else `"rawBase64":"…"`; past ``keptRawLimit``, `"rawOmitted":<bytes>` instead. All sort between
+    /// `entry` and `receivedAt`.
     static func rawMember(_ raw: [UInt8]) -> String {
+        if raw.count > keptRawLimit { return "\"rawOmitted\":\(raw.count)" }
         if let quoted = quotedPrintableASCII(raw) { return "\"raw\":" + quoted }
         if let text = String(validating: raw, as: UTF8.self) { return "\"raw\":" + JSONText.quoted(text) }
         return "\"rawBase64\":\"" + Data(raw).base64EncodedString() + "\""
@@ -122,29 +129,12 @@ enum JSONObjectEnd {
     /// The index just past the object that starts at `start`, or `nil` when it does not close.
     static func find(in text: Substring.UTF8View, from start: Substring.UTF8View.Index) -> Substring.UTF8View.Index? {
         guard start < text.endIndex, text[start] == UInt8(ascii: "{") else { return nil }
-        var depth = 0
-        var inString = false
-        var escaped = false
+        var depth = JSONDepth()
         var index = start
         while index < text.endIndex {
             let byte = text[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-            } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                depth += 1
-            } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                depth -= 1
-                if depth == 0 { return text.index(after: index) }
-            }
             index = text.index(after: index)
+            if depth.feed(byte) { return index }
         }
         return nil
     }

@@ -54,18 +54,3 @@ package final class NameAllocator: @unchecked Sendable {
         }
     }
 }
-
-/// Text from the container made safe to print and to read: control characters as `\xHH`.
-enum VisibleText {
-    static func escaped(_ text: String, limit: Int = 200) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                out += String(format: "\\x%02x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return text.unicodeScalars.count > limit ? out + "…" : out
-    }
-}

@@ -149,35 +149,45 @@ package struct AlertAssembler {
 }
 
 /// Follows the nesting of a JSON value across lines, strings and escapes included, to tell where it closes.
-struct JSONDepth {
+package struct JSONDepth {
     private var depth = 0
     private var inString = false
     private var escaped = false
-    private(set) var isClosed = false
+    package private(set) var isClosed = false
+
+    package init() {}
 
     /// Whether what was fed opened a value that is still open, and stopped outside a string.
-    var isOpenBetweenValues: Bool { depth > 0 && !inString && !isClosed }
+    package var isOpenBetweenValues: Bool { depth > 0 && !inString && !isClosed }
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
-        for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
+    package mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for byte in bytes { feed(byte) }
+    }
+
+    /// Takes one more byte; `true` when it is the one that closes the outermost value.
+    @inline(__always) @discardableResult
+    package mutating func feed(_ byte: UInt8) -> Bool {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth <= 0 { isClosed = true }
-            default: break
-            }
+            return false
         }
+        switch byte {
+        case UInt8(ascii: "\""): inString = true
+        case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+            if depth <= 0 {
+                isClosed = true
+                return true
+            }
+        default: break
+        }
+        return false
     }
 }

@@ -5,6 +5,7 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect watch [--input FILE|-] [--listen HOST:PORT] --out DIR`: investigate alerts as they arrive.
@@ -16,7 +17,9 @@ extension AlertInspect {
                 Alerts come from --input (JSON lines: a file followed like `tail -F`, or '-' for standard input, \
                 whose end ends the run) and/or --listen (HTTP: POST / with one JSON alert, as falcosidekick's \
                 webhook output sends; 200 once queued, 400 for a body that is not an alert, 503 when the queue \
-                is full). Host events and filtered alerts are skipped. Repeats of the same container, rule and \
+                is full, 401 without the --token-file token; required off loopback). The listener keeps at most \
+                --max-connections open, closes requests slower than 10 s for headers or 30 s for a body, and \
+                serves 100 requests per connection; if it stops, watch says why and exits 1. Host events and filtered alerts are skipped. Repeats of the same container, rule and \
                 executable within --dedupe-window are merged into the first one's investigation: they are kept, \
                 exactly as received, in DIR/<bundle>.merged.jsonl beside its bundle.
 
@@ -39,6 +42,23 @@ extension AlertInspect {
 
         @Option(help: "The folder bundles go in, created if missing: one subfolder per investigation.")
         var out: String
+
+        @Option(
+            help: """
+                A file holding a secret (16+ printable bytes): --listen then requires Authorization: Bearer <secret> \
+                (falcosidekick: webhook.customheaders). Required to listen on a non-loopback address.
+                """)
+        var tokenFile: String?
+
+        @Option(
+            help: """
+                Disk budget for bundles, merged-alerts files and the journal (512M, 20G); past it, alerts that need \
+                a new bundle fail, journaled with the reason.
+                """)
+        var maxDisk: ByteCount?
+
+        @Option(help: "--listen: the most connections open at once (the longest idle is closed to make room).")
+        var maxConnections: Int = 256
 
         @Option(name: .customLong("rule"), help: "Only this rule: an exact name or a glob (*, ?, [...]). Repeatable.")
         var rules: [String] = []
@@ -91,8 +111,16 @@ extension AlertInspect {
                 }
             }
             if let listen {
-                do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
+                let host: String
+                do { host = try ListenAddress.parse(listen).host } catch { throw ValidationError(error.description) }
+                if tokenFile == nil, !ListenAddress.isLoopback(host) {
+                    throw ValidationError(
+                        "--listen \(listen): not a loopback address; give --token-file so that only your sender is heard")
+                }
+            } else if tokenFile != nil {
+                throw ValidationError("--token-file is for --listen")
             }
+            guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         }
 
         func run() async throws {
@@ -106,14 +134,18 @@ extension AlertInspect {
                 let filter = AlertFilter(
                     rules: rules.map(RulePattern.init), minimumPriority: minPriority.map(FalcoPriority.init(name:)),
                     flags: flags)
-                let configuration = WatchConfiguration(
-                    input: input, fromEnd: fromEnd, listen: listen, journal: journal,
-                    watcher: .init(
-                        output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
-                        dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds))
-                let investigator = BundleCollector(
-                    engine: engine.connectionOptions(), collection: collection.collectorSettings,
-                    investigation: collection.investigatorSettings)
+                var settings = Watcher.Settings(
+                    output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
+                    dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds)
+                settings.diskBudget = maxDisk.map { DiskBudget(limit: $0.bytes, folder: out, journal: journal) }
+                settings.notice = { Diagnostics.note(WatchNotice.visible($0)) }
+                var configuration = WatchConfiguration(
+                    input: input, fromEnd: fromEnd, listen: listen, journal: journal, watcher: settings)
+                configuration.listenOptions.token = try tokenFile.map { path throws(WatchError) in
+                    try ListenAddress.token(fromFile: path)
+                }
+                configuration.listenOptions.maxConnections = maxConnections
+                let investigator = BundleCollector(engine: engine.connectionOptions(), collection: collection.collectorSettings)
                 let summary = try await WatchService.run(configuration, investigator: investigator) {
                     Diagnostics.note($0)
                 }
@@ -126,44 +158,11 @@ extension AlertInspect {
         /// A --host that cannot name an engine is an error now; whether it answers is checked beside the run.
         private func checkEngine() throws -> EngineCheck {
             _ = try EndpointResolver().resolve(flag: engine.host, context: engine.context)
-            return EngineCheck(engine.connectionOptions())
+            return EngineCheck(engine.connectionOptions()) { Diagnostics.warning(WatchNotice.visible($0)) }
         }
     }
 }
 
-/// Asks the engine once, on a thread of its own (libcurl blocks, and the listener must be up at once): one that
-/// does not answer is only said, since a watcher outlives engine restarts and each investigation that meets an
-/// outage fails with the reason. ``finish()`` ends it before the process does: libcurl must not be mid-call
-/// while the process exits.
-final class EngineCheck: @unchecked Sendable {
-    // @unchecked: set once in `init`; the flag and the semaphore are thread-safe.
-    private let cancellation = CancellationFlag()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ engine: EngineConnection.Options) {
-        var options = engine
-        options.timeout = min(options.timeout, 10)
-        options.isCancelled = { [cancellation] in cancellation.isCancelled }
-        Thread.detachNewThread { [options, done] in
-            do {
-                _ = try EngineConnection.open(options)
-            } catch let error as DockerEngineError where error.isUnreachable {
-                Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
-            } catch DockerEngineError.cancelled {
-                // The run ended first.
-            } catch {
-                Diagnostics.warning("the engine: \(error)")
-            }
-            done.signal()
-        }
-    }
-
-    /// Stops the check (libcurl sees it within a second) and waits for it, at most a few seconds.
-    func finish() {
-        cancellation.cancel()
-        _ = done.wait(timeout: .now() + 3)
-    }
-}
 
 extension Duration {
     /// `10m`, `90s`, `1h` in help text, the way the values are typed.
