@@ -4,7 +4,7 @@ LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
 
 all: build
 
@@ -34,11 +34,18 @@ test: deps lab
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## lab: private Docker and Podman engines with the investigation scenarios (idempotent).
-lab: lab-docker lab-podman
+## lab: private engines with the investigation scenarios (idempotent): Docker 20.10 (overlay2),
+## Docker 26.1 (overlay2, and containerd's image store; Debian 13's packages, fetched once) and Podman 4.3.
+lab: lab-docker lab-docker26 lab-docker26-containerd lab-podman
 
 lab-docker: deps
 	@Lab/lab.sh up docker
+
+lab-docker26: deps
+	@Lab/lab.sh up docker26
+
+lab-docker26-containerd: deps
+	@Lab/lab.sh up docker26-containerd
 
 lab-podman: deps
 	@Lab/lab.sh up podman

@@ -18,6 +18,7 @@ record() {
     local name=$1 engine=$2 scenario=$3 container=${4:-}
     local dir="$OUT/$name" host alert
     host=$(jq -r --arg e "$engine" '.[$e].host' "$MANIFEST")
+    [ "$host" != null ] || { echo "fixtures: $name: the lab has no $engine engine (make lab)" >&2; exit 1; }
     alert=$(jq -r --arg e "$engine" --arg s "$scenario" '.[$e].scenarios[$s].alert' "$MANIFEST")
     rm -rf "$dir"
     local status=0
@@ -40,5 +41,15 @@ done
 record docker-mismatch docker dropped "$(jq -r '.docker.scenarios.overwritten.name' "$MANIFEST")"
 if jq -e '.podman.scenarios.dropped' "$MANIFEST" >/dev/null; then
     record podman-dropped podman dropped
+fi
+# Docker 26 with containerd's image store: the layers come from the mount table of a container
+# process (recorded as a host read), not from inspect.
+if jq -e '."docker26-containerd".scenarios.dropped' "$MANIFEST" >/dev/null; then
+    for scenario in dropped deleted memfd false-claim; do
+        record "docker26-containerd-$scenario" docker26-containerd "$scenario"
+    done
+fi
+if jq -e '.docker26.scenarios.dropped' "$MANIFEST" >/dev/null; then
+    record docker26-dropped docker26 dropped
 fi
 python3 "$ROOT/Lab/make-synthetic.py"

@@ -119,9 +119,10 @@ package struct Investigator: Sendable {
         }
 
         // Host side: overlay dirs and /proc, when this machine is the engine's host.
-        let access = hostAccess(container: container, processes: processList, info: info)
+        let layers = connection.host is NoHostView ? ContainerLayers.none : ContainerLayers.find(container, host: host)
+        let access = hostAccess(container: container, processes: processList, info: info, layers: layers)
         report.engine.hostAccess = access
-        if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
+        if !access.upperDirVisible || !access.procVisible || !layers.notes.isEmpty { limitations.append(access.detail) }
         let processes = hostProcesses(of: container, rows: processList?.rows ?? [], access: access)
         if running, processes.isEmpty {
             let why =
@@ -131,14 +132,15 @@ package struct Investigator: Sendable {
             limitations.append(why + ": process evidence is missing")
         }
         report.processes = processes.map { .init(pid: $0.pid, user: $0.user, command: $0.command) }
-        report.drift = drift(changes ?? [], container: container)
+        report.drift = drift(changes ?? [], container: container, layers: layers)
 
         let posture = Self.posture(of: container)
         report.risks = PostureRisks.risks(of: posture)
 
         if let alertFacts {
             let evidence = executableEvidence(
-                alert: alertFacts, container: container, changes: changes, file: file, processes: processes, access: access)
+                alert: alertFacts, container: container, changes: changes, file: file, processes: processes, access: access,
+                layers: layers)
             let decision = ClaimChecker.decide(
                 alert: alertFacts, container: Self.facts(of: container), executable: evidence,
                 hostLimitation: access.upperDirVisible && access.procVisible ? nil : access.detail)
@@ -308,16 +310,18 @@ package struct Investigator: Sendable {
         return AcquiredFile(stat: stat, sha256: shared.sha256, size: size)
     }
 
-    func hostAccess(container: ContainerInspect, processes: ProcessList?, info: SystemInfo?) -> InvestigationReport.HostAccess {
+    func hostAccess(container: ContainerInspect, processes: ProcessList?, info: SystemInfo?, layers: ContainerLayers)
+        -> InvestigationReport.HostAccess
+    {
         let containerd = info?.usesContainerdImageStore ?? (container.graphDriver == nil && container.storage != nil)
-        let upperVisible = container.upperDir.flatMap { host.fileInfo($0) }?.kind == .directory
+        let upperVisible = layers.upperDir.flatMap { host.fileInfo($0) }?.kind == .directory
         // State.Pid is a host pid with every engine (top's pids are not, with Podman).
         let pid = container.state?.pid ?? 0
         let procVisible = pid > 0 && host.linkTarget("/proc/\(pid)/exe") != nil
-        var notes: [String] = []
-        if containerd {
+        var notes: [String] = layers.notes
+        if layers.upperDir == nil, containerd {
             notes.append("the engine keeps containers in containerd's image store, which exposes no overlay paths: the writable layer is judged from /changes only")
-        } else if container.upperDir == nil {
+        } else if layers.upperDir == nil {
             notes.append("the engine reports no overlay upper dir for this container (storage driver \(container.storageDriverName ?? "unknown"))")
         } else if !upperVisible {
             notes.append("the overlay upper dir is not readable from here (run as root on the engine's host to see it)")
@@ -327,7 +331,7 @@ package struct Investigator: Sendable {
         }
         return .init(
             upperDirVisible: upperVisible, procVisible: procVisible, containerdImageStore: containerd,
-            detail: notes.isEmpty ? "overlay upper dir and host /proc are readable" : notes.joined(separator: "; "))
+            detail: notes.isEmpty ? "overlay upper dir (found \(layers.how)) and host /proc are readable" : notes.joined(separator: "; "))
     }
 
     /// The container's processes with their host pids and executables.
@@ -391,7 +395,7 @@ package struct Investigator: Sendable {
 
     func executableEvidence(
         alert: AlertFacts, container: ContainerInspect, changes: [ContainerChange]?, file: AcquiredFile?,
-        processes: [ProcessFacts], access: InvestigationReport.HostAccess
+        processes: [ProcessFacts], access: InvestigationReport.HostAccess, layers: ContainerLayers
     ) -> ExecutableEvidence? {
         guard let path = alert.exePath, !path.isEmpty else { return nil }
         var evidence = ExecutableEvidence(path: path)
@@ -406,6 +410,8 @@ package struct Investigator: Sendable {
         }
         evidence.procVisible = access.procVisible
         evidence.upperDirVisible = access.upperDirVisible
+        evidence.upperDir = access.upperDirVisible ? layers.upperDir : nil
+        evidence.layersFound = layers.how
         if alert.isMemfd {
             evidence.processes = processes.filter(\.isMemfd)
         } else {
@@ -421,12 +427,12 @@ package struct Investigator: Sendable {
                 if let exe = process.exePath { return exe == path }
                 return process.command.split(separator: " ").first.map(String.init) == path
             }
-            if access.upperDirVisible, let upper = container.upperDir,
+            if access.upperDirVisible, let upper = layers.upperDir,
                 let hostPath = HostPath.resolve(path, in: upper, host: host)
             {
                 evidence.upperFile = host.fileInfo(hostPath)
             }
-            let lowers = container.lowerDirs.filter { !$0.hasSuffix("-init/diff") }
+            let lowers = layers.lowerDirs.filter { !$0.hasSuffix("-init/diff") }
             if !lowers.isEmpty, lowers.allSatisfy({ host.fileInfo($0)?.kind == .directory }) {
                 evidence.inImageLayers = lowers.contains { lower in
                     guard let hostPath = HostPath.resolve(path, in: lower, host: host), let info = host.fileInfo(hostPath) else { return false }
@@ -445,8 +451,8 @@ package struct Investigator: Sendable {
         return evidence
     }
 
-    func drift(_ changes: [ContainerChange], container: ContainerInspect) -> [InvestigationReport.Drift] {
-        let upper = connection.host is NoHostView ? nil : container.upperDir
+    func drift(_ changes: [ContainerChange], container: ContainerInspect, layers: ContainerLayers) -> [InvestigationReport.Drift] {
+        let upper = connection.host is NoHostView ? nil : layers.upperDir
         var checked = 0
         return changes.sorted { $0.path < $1.path }.map { change in
             var executable: Bool?

@@ -42,6 +42,7 @@ extension AlertInspect {
                 lines.append("engine:          \(report.engine ?? "?") \(report.serverVersion ?? "?"), API \(report.engineAPIVersion ?? "?") (using \(report.negotiatedAPIVersion ?? "?"))")
                 lines.append("storage:         \(report.storageDriver ?? "?")" + (report.containerdImageStore == true ? " (containerd image store)" : "") + (report.dataRoot.map { " in \($0)" } ?? ""))
                 lines.append("overlay dirs:    \(yesNo(report.overlayDirsVisible)) readable from here")
+                if let layers = report.layersFound { lines.append("layers found:    \(TerminalText.escaped(layers))") }
                 lines.append("host /proc:      \(yesNo(report.hostProcVisible)) readable from here")
             }
             lines.append("")
