@@ -220,5 +220,7 @@ import TestSupport
         let layers = ContainerLayers.find(try Self.container(pid: 42, upper: nil, snapshotter: true), host: host)
         #expect(layers.source == .none)
         #expect(layers.how.contains("btrfs mount, not an overlay"))
+        let readOnly = TableHost(texts: ["/proc/42/mountinfo": "20 10 0:2 / / ro - overlay overlay ro,lowerdir=/l1:/l2\n"])
+        #expect(ContainerLayers.find(try Self.container(pid: 42, upper: nil, snapshotter: true), host: readOnly).how.contains("overlay without an upper dir"))
     }
 }

@@ -72,8 +72,10 @@ package struct ContainerLayers: Sendable, Hashable {
             why = "the container is not running, so no process shows its mount table"
         } else if table == nil {
             why = "the container's mount table (\(mountinfoPath)) is not readable from here"
+        } else if overlay != nil {
+            why = "the container's root (/) is an overlay without an upper dir (read-only)"
         } else if let root {
-            why = "the container's root (/) is a \(root.fileSystemType) mount, not an overlay with an upper dir"
+            why = "the container's root (/) is a \(root.fileSystemType) mount, not an overlay"
         } else {
             why = "the container's mount table (\(mountinfoPath)) has no mount at /"
         }
