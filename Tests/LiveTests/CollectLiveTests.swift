@@ -264,15 +264,6 @@ import Testing
 
     /// Runs the docker CLI against the lab engine (setting up a container is not the tool's job: it only reads).
     func docker(_ engine: Lab.Engine, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker", "--host", engine.host] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try engine.docker(arguments)
     }
 }

@@ -1,4 +1,5 @@
 import DockerEngine
+import FalcoAlerts
 import Foundation
 import Investigation
 import Testing
@@ -50,6 +51,31 @@ import TestSupport
     @Test(.lab(.podman)) func `the dropped binary on Podman`() async throws {
         let scenario = try Lab.require(.podman).scenario("dropped")
         try await ScenarioCheck.run(ScenarioExpectation(scenario), alert: scenario.alertURL, connection: connection(.podman))
+    }
+
+    @Test(.lab(.docker26Containerd)) func `containerd's store, stopped container: says exactly what could not be seen`() async throws {
+        let engine = try Lab.require(.docker26Containerd)
+        let image = try engine.scenario("dropped").image
+        let name = "layers-stopped-" + UUID().uuidString.prefix(6).lowercased()
+        let run = try engine.docker([
+            "run", "--name", name, "--label", "alert-inspect.lab=1", "--network", "none", image, "sh", "-c", "cp /bin/busybox /tmp/x",
+        ])
+        defer { _ = try? engine.docker(["rm", "-f", name]) }
+        #expect(run.status == 0, "\(run.output)")
+        let id = try engine.docker(["inspect", "-f", "{{.Id}}", name]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let alert = try AlertReader.parseAlert(
+            Array(#"{"rule":"Drop and execute new binary in container","priority":"Critical","time":"2026-01-01T00:00:00.000000000Z","output":"x","output_fields":{"container.id":"\#(id.prefix(12))","container.name":"\#(name)","proc.exepath":"/tmp/x","evt.arg.flags":"EXE_WRITABLE|EXE_UPPER_LAYER"}}"#.utf8),
+            source: "test")
+        let report = try await Investigator(connection: connection(.docker26Containerd), settings: .init(toolVersion: "test"))
+            .investigate(container: nil, alert: alert).report
+        #expect(!report.engine.hostAccess.upperDirVisible)
+        #expect(report.limitations.contains {
+            $0.contains("the container is not running, and containerd's image store mounts its layers only while it runs: its upper dir (inode times of the files it wrote) and the image's lower dirs could not be seen")
+        }, "\(report.limitations)")
+        // /changes still answers for a stopped container: the claim rests on it alone.
+        let upper = report.claims.first { $0.id == .upperLayer }
+        #expect(upper?.verdict == .corroborated)
+        #expect(upper?.evidence.contains { $0.hasPrefix("the overlay upper dir is not visible from here") } == true)
     }
 
     @Test(.lab, arguments: Lab.EngineName.dockers)

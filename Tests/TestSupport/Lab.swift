@@ -198,6 +198,21 @@ extension Lab {
             guard let scenario = scenarios[name] else { throw LabError.noScenario(name, host) }
             return scenario
         }
+
+        /// Runs the docker CLI against this engine (setting up a container is not the tool's job: it
+        /// only reads); stdout and stderr together.
+        package func docker(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["docker", "--host", host] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
     }
 
     /// A scenario: a real container, what happened in it, the alert written for it, and what an
