@@ -67,9 +67,11 @@ import TestSupport
         #expect(!(try client.imageHistory(image.id).value).isEmpty)
     }
 
-    @Test(.lab) func `top lists host pids, and the running exec can be inspected`() throws {
-        let scenario = try Lab.require(.docker).scenario("dropped")
-        let client = try client(.docker)
+    @Test(.lab, arguments: Lab.EngineName.dockers)
+    func `top lists host pids, and the running exec can be inspected`(engine: Lab.EngineName) throws {
+        guard Lab.isUp(engine) || Lab.isRequired else { return }
+        let scenario = try Lab.require(engine).scenario("dropped")
+        let client = try client(engine)
         let top = try client.top(scenario.containerId).value
         let pid = try #require(scenario.hostPid)
         #expect(top.pids.contains(pid))
@@ -79,9 +81,11 @@ import TestSupport
         #expect(running.contains { exec in exec.pid.map(top.pids.contains) ?? false }, "the docker exec that started the payload")
     }
 
-    @Test(.lab) func `logs of a window decode into both streams, events of a window close by themselves`() throws {
-        let scenario = try Lab.require(.docker).scenario("dropped")
-        let client = try client(.docker)
+    @Test(.lab, arguments: Lab.EngineName.dockers)
+    func `logs of a window decode into both streams, events of a window close by themselves`(engine: Lab.EngineName) throws {
+        guard Lab.isUp(engine) || Lab.isRequired else { return }
+        let scenario = try Lab.require(engine).scenario("dropped")
+        let client = try client(engine)
         let inspect = try client.inspectContainer(scenario.containerId).value
         let started = try #require(inspect.state?.startedTime)
         let until = EngineTime(seconds: started.seconds + 30)
@@ -98,7 +102,7 @@ import TestSupport
         let since = EngineTime(seconds: Int64(Date().timeIntervalSince1970) - 2)
         let docker = Process()
         docker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        docker.arguments = ["docker", "-H", try Lab.require(.docker).host, "exec", inspect.id, "true"]
+        docker.arguments = ["docker", "-H", try Lab.require(engine).host, "exec", inspect.id, "true"]
         try docker.run()
         docker.waitUntilExit()
         #expect(docker.terminationStatus == 0)
@@ -120,10 +124,12 @@ import TestSupport
         }
     }
 
-    @Test(.lab) func `a removed container is told apart from a broken request`() throws {
-        let scenario = try Lab.require(.docker).scenario("removed")
+    @Test(.lab, arguments: Lab.EngineName.dockers)
+    func `a removed container is told apart from a broken request`(engine: Lab.EngineName) throws {
+        guard Lab.isUp(engine) || Lab.isRequired else { return }
+        let scenario = try Lab.require(engine).scenario("removed")
         #expect(throws: DockerEngineError.noSuchContainer(scenario.shortId)) {
-            _ = try client(.docker).inspectContainer(scenario.shortId)
+            _ = try client(engine).inspectContainer(scenario.shortId)
         }
     }
 }
