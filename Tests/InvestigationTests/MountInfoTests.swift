@@ -107,6 +107,39 @@ import TestSupport
         #expect(entries.contains { $0.mountPoint == "/etc/hosts" && $0.fileSystemType == "ext4" })
     }
 
+    /// What the kernel writes for an overlay option value (`seq_show_option`: `,= \t\n\\` as octal),
+    /// after overlayfs kept a lower dir's `:` and `\` escaped with a backslash.
+    static func kernelEscaped(_ value: String) -> String {
+        var out: [UInt8] = []
+        for byte in value.utf8 {
+            if ",= \t\n\\".utf8.contains(byte) {
+                out += Array(("\\" + String(byte, radix: 8).leftPadded(to: 3)).utf8)
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func `any dir names survive the kernel's escaping and overlayfs's colons`() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab/ :\t\n\\,=é.")
+        func randomDir() -> String {
+            "/" + String((0..<Int.random(in: 1...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+        for _ in 0..<500 {
+            let upper = randomDir()
+            let lowers = (0..<Int.random(in: 1...4, using: &generator)).map { _ in randomDir() }
+            // overlayfs's own escaping of a lower dir: a backslash before ':' and '\'.
+            let lowerOption = lowers.map { $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ":", with: "\\:") }
+                .joined(separator: ":")
+            let line = "40 30 0:50 / / rw - overlay overlay rw,lowerdir=\(Self.kernelEscaped(lowerOption)),upperdir=\(Self.kernelEscaped(upper)),workdir=/w"
+            let overlay = try #require(MountInfo.rootOverlay(line), "\(line.debugDescription)")
+            #expect(overlay.upperDir == upper, "\(line.debugDescription)")
+            #expect(overlay.lowerDirs == lowers, "\(line.debugDescription)")
+        }
+    }
+
     @Test func `the last mount at / is the one the process sees`() throws {
         let text = """
             10 1 0:1 / / rw - ext4 /dev/sda rw
@@ -130,6 +163,12 @@ import TestSupport
     ])
     func `octal escapes`(_ escaped: String, _ plain: String) {
         #expect(MountInfo.unescape(escaped) == plain)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
 
