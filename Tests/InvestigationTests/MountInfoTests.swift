@@ -140,13 +140,13 @@ import TestSupport
         }
     }
 
-    @Test func `the last mount at / is the one the process sees`() throws {
+    @Test func `the runtime's root mount is taken, not one a process in the container stacked on it`() throws {
         let text = """
-            10 1 0:1 / / rw - ext4 /dev/sda rw
             20 10 0:2 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w
+            30 20 0:3 / / rw - overlay overlay rw,lowerdir=/fake/l,upperdir=/fake/u,workdir=/fake/w
             """
         #expect(MountInfo.rootOverlay(text)?.upperDir == "/u")
-        #expect(MountInfo.rootOverlay("20 10 0:2 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w\n10 1 0:1 / / rw - ext4 /dev/sda rw") == nil)
+        #expect(MountInfo.rootOverlay("10 1 0:1 / / rw - ext4 /dev/sda rw\n20 10 0:2 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w") == nil)
     }
 
     @Test(arguments: [
@@ -219,10 +219,12 @@ extension String {
         #expect(layers.notes.isEmpty)
     }
 
-    @Test func `a disagreement with GraphDriver is reported, and the mount table wins`() throws {
+    @Test func `a disagreement with GraphDriver is reported, and the engine's upper dir is used`() throws {
         let host = TableHost(texts: ["/proc/42/mountinfo": Self.table])
         let layers = ContainerLayers.find(try Self.container(pid: 42, upper: "/elsewhere/diff", lower: "/x"), host: host)
-        #expect(layers.upperDir == "/s/3/fs")
+        #expect(layers.upperDir == "/elsewhere/diff")
+        #expect(layers.lowerDirs == ["/x"])
+        #expect(layers.how.contains("disagrees with the engine's GraphDriver"))
         #expect(layers.notes.contains { $0.contains("/elsewhere/diff") && $0.contains("/s/3/fs") })
         #expect(layers.notes.contains { $0.contains("lists 1 lower dirs") && $0.contains(" 2") })
     }

@@ -5,7 +5,8 @@ import DockerEngine
 /// The mount table of a container process (`/proc/<pid>/mountinfo`, the overlay at `/`) names them for
 /// every store: overlay2, containerd's snapshotter (whose inspect answer names none) and Podman. The
 /// engine's `GraphDriver` data, where it has any, is the cross-check, and the fallback when the mount
-/// table cannot be read.
+/// table cannot be read. Where the two disagree the engine's is used (no process in the container can
+/// change it) and the disagreement is reported.
 package struct ContainerLayers: Sendable, Hashable {
     package enum Source: String, Sendable, Hashable, Codable {
         /// `/proc/<pid>/mountinfo` of the container's main process.
@@ -39,11 +40,13 @@ package struct ContainerLayers: Sendable, Hashable {
         let root = table.flatMap { MountInfo.rootMount(MountInfo.parse($0)) }
         let overlay = root.flatMap(OverlayMount.init)
 
-        if let overlay, let upper = overlay.upperDir {
+        if let overlay, let mounted = overlay.upperDir {
             var notes: [String] = []
-            if let engineUpper, engineUpper != upper {
+            var upper = mounted
+            if let engineUpper, engineUpper != mounted {
                 notes.append(
-                    "the engine's GraphDriver names the upper dir \(engineUpper), but the container's mount table (\(mountinfoPath)) has \(upper): the mount table's is used")
+                    "the engine's GraphDriver names the upper dir \(engineUpper), but the container's mount table (\(mountinfoPath)) has \(mounted): the engine's is used")
+                upper = engineUpper
             }
             // overlay2 mounts its lower dirs through short symlinks (`l/<id>`); the engine's list is
             // the resolved one, and the mount table's count must match it.
@@ -60,7 +63,7 @@ package struct ContainerLayers: Sendable, Hashable {
                 }
             }
             var how = "from the mount table of the container's process \(pid) (\(mountinfoPath))"
-            how += engineUpper == nil ? "; the engine names no overlay dirs" : engineUpper == upper ? ", agreeing with the engine's GraphDriver" : ""
+            how += engineUpper == nil ? "; the engine names no overlay dirs" : engineUpper == mounted ? ", agreeing with the engine's GraphDriver" : ", which disagrees with the engine's GraphDriver"
             if overlay.metacopy == true {
                 notes.append("the overlay is mounted with metacopy=on: an upper-dir file may hold only metadata, its data in a lower dir")
             }

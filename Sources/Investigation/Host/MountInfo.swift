@@ -39,10 +39,12 @@ package enum MountInfo {
             superOptions: superOptions)
     }
 
-    /// The mount at `/` that the process sees: the last one listed there (a later mount on the same
-    /// point covers the earlier ones).
+    /// The container's root file system: the first mount listed at `/`, the one the runtime set up
+    /// before the container's first process ran. A process in the container with `CAP_SYS_ADMIN` can
+    /// stack a mount of its own on `/`, with option text of its choosing; that one comes later in the
+    /// table, and is not taken.
     package static func rootMount(_ entries: [Entry]) -> Entry? {
-        entries.last { $0.mountPoint == "/" }
+        entries.first { $0.mountPoint == "/" }
     }
 
     /// The overlay at `/` in a mountinfo text, or nil when `/` is no overlay (or the text has no `/`).
