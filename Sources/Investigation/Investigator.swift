@@ -119,7 +119,7 @@ package struct Investigator: Sendable {
         }
 
         // Host side: overlay dirs and /proc, when this machine is the engine's host.
-        let layers = connection.host is NoHostView ? ContainerLayers.none : ContainerLayers.find(container, host: host)
+        let layers = ContainerLayers.find(container, host: host)
         let access = hostAccess(container: container, processes: processList, info: info, layers: layers)
         report.engine.hostAccess = access
         if !access.upperDirVisible || !access.procVisible || !layers.notes.isEmpty { limitations.append(access.detail) }

@@ -247,6 +247,11 @@ extension String {
         #expect(layers.how.contains("/proc/42/mountinfo) is not readable"))
     }
 
+    @Test func `no host at all (a remote engine): the engine's dirs are kept, to be reported as not visible`() throws {
+        let layers = ContainerLayers.find(try Self.container(pid: 42, upper: "/o/3/diff"), host: NoHostView())
+        #expect(layers.source == .graphDriver && layers.upperDir == "/o/3/diff")
+    }
+
     @Test func `a stopped container on containerd's store: exactly what could not be seen`() throws {
         let layers = ContainerLayers.find(try Self.container(pid: nil, upper: nil, snapshotter: true), host: TableHost())
         #expect(layers.source == .none)

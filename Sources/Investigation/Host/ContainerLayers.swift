@@ -28,8 +28,6 @@ package struct ContainerLayers: Sendable, Hashable {
     /// limitations and evidence.
     package var notes: [String]
 
-    package static let none = ContainerLayers(upperDir: nil, lowerDirs: [], source: .none, how: "no host access", notes: [])
-
     /// The layers of `container` as `host` shows them.
     package static func find(_ container: ContainerInspect, host: any HostView) -> ContainerLayers {
         let engineUpper = container.upperDir
