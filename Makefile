@@ -3,8 +3,17 @@ SWIFT ?= swift
 LAB_DIR ?= /tmp/alert-inspect-lab
 export LAB_DIR
 BIN = .build/debug/alert-inspect
+# The release build: only the product, the Swift runtime linked in, so it runs on a host without Swift.
+RELEASE_DIR = .build-static
+RELEASE_BIN = $(RELEASE_DIR)/alert-inspect
+# Man page and completions, generated from the command definitions.
+GENERATED = $(RELEASE_DIR)/share
+PREFIX ?= /usr/local
+DESTDIR ?=
+# A clean Debian 12 root (debootstrap) for the package test, kept between runs.
+DEBIAN_ROOT_CACHE ?= .build-debian12
 
-.PHONY: all build release test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
 
 all: build
 
@@ -19,9 +28,37 @@ deps-build:
 build: deps-build
 	$(SWIFT) build
 
-## release: a statically linked Swift runtime starts faster (and the binary needs no Swift install).
+## release: only the product, the Swift runtime linked in (no Swift needed where it runs), stripped: .build-static/alert-inspect
 release: deps-build
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_DIR) --product alert-inspect
+	strip -o $(RELEASE_BIN) $(RELEASE_DIR)/release/alert-inspect
+	@ls -l $(RELEASE_BIN) | awk '{printf "release: %s, %.1f MiB stripped\n", $$9, $$5 / 1048576}'
+
+## man, completions: generated from the command definitions (swift-argument-parser), from the release binary.
+man: release
+	$(SWIFT) build --product generate-manual >&2
+	@rm -rf $(GENERATED)/man && mkdir -p $(GENERATED)/man
+	.build/debug/generate-manual $(RELEASE_BIN) --output-directory $(GENERATED)/man \
+		--date "$$(date -u +%Y-%m-%d)" --section 1 --authors "the alert-inspect authors"
+
+completions: release
+	@mkdir -p $(GENERATED)/completions
+	$(RELEASE_BIN) --generate-completion-script bash > $(GENERATED)/completions/alert-inspect
+	$(RELEASE_BIN) --generate-completion-script zsh > $(GENERATED)/completions/_alert-inspect
+	$(RELEASE_BIN) --generate-completion-script fish > $(GENERATED)/completions/alert-inspect.fish
+
+## install: the release binary, its man page and bash/zsh/fish completions under DESTDIR$(PREFIX) (default /usr/local).
+install: release man completions
+	@scripts/install-files.sh "$(DESTDIR)$(PREFIX)" $(RELEASE_BIN) $(GENERATED)
+
+## deb: a Debian package (dpkg-deb) of the release build; it depends only on the libraries the binary loads.
+deb: release man completions
+	@scripts/make-deb.sh $(RELEASE_BIN) $(GENERATED) $(RELEASE_DIR)/deb
+
+## test-deb: install the package with apt into a clean Debian 12 root (no Swift) and run it there: --version,
+## the demo's replay, and an investigation of the lab engine. Required when CI=true; skipped elsewhere unless root.
+test-deb:
+	@scripts/test-deb.sh $(RELEASE_DIR)/deb $(DEBIAN_ROOT_CACHE)
 
 ## demo: the classic drop-and-execute alert checked against a bundled recording; no engine needed.
 demo: deps-build
@@ -29,10 +66,11 @@ demo: deps-build
 	@$(BIN) inspect --replay Fixtures/recordings/docker-dropped \
 		--alert Fixtures/recordings/docker-dropped/alert.json --max-log-lines 12
 
-## test: everything, live lab included (CI runs exactly this).
+## test: everything, live lab included, then the Debian package in a clean root (CI runs exactly this).
 test: deps lab
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@if scripts/test-deb.sh --wanted; then $(MAKE) --no-print-directory deb test-deb; fi
 
 ## lab: private engines with the investigation scenarios (idempotent): Docker 20.10 (overlay2),
 ## Docker 26.1 (overlay2, and containerd's image store; Debian 13's packages, fetched once) and Podman 4.3.
@@ -82,4 +120,4 @@ bench-watch: deps lab-docker
 	@Benchmarks/bench-watch.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build $(RELEASE_DIR)

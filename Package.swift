@@ -66,14 +66,22 @@ let package = Package(
             ]
         ),
 
+        // What the command line decides without argument parsing: did-you-mean for mistyped commands. Pure.
+        .target(name: "CommandLineSupport"),
+
         // The command line: argument parsing and exit codes, nothing else.
         .executableTarget(
             name: "alert-inspect",
             dependencies: [
                 "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch",
+                "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildStamp"]
         ),
+
+        // Writes the commit and build date that `--version` shows (scripts/build-stamp.sh).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
 
         // Tests
         .target(
@@ -90,6 +98,7 @@ let package = Package(
             dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
         ),
         .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "TestSupport"]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",

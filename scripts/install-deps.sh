@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(libcurl4-openssl-dev pkg-config)
 if [ "${1:-all}" != build ]; then
-    packages+=(docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps)
+    packages+=(docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps dpkg-dev debootstrap)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,8 @@ package struct EngineConnection: Sendable {
 
     package struct Options: Sendable {
         package var hostFlag: String?
+        /// `--context NAME`: a docker context, over DOCKER_HOST (not together with `hostFlag`).
+        package var context: String?
         package var timeout: Double
         package var record: URL?
         package var replay: URL?
@@ -53,7 +55,7 @@ package struct EngineConnection: Sendable {
             return EngineConnection(
                 client: try EngineClient.connect(replay), host: ReplayedHostView(replay), recorder: nil, replay: replay)
         }
-        let endpoint = try resolver.resolve(flag: options.hostFlag)
+        let endpoint = try resolver.resolve(flag: options.hostFlag, context: options.context)
         let live = try CurlTransport(
             endpoint: endpoint, limits: .init(connect: min(options.timeout, 10), request: options.timeout),
             userAgent: options.userAgent, isCancelled: options.isCancelled)
@@ -74,7 +76,8 @@ package struct EngineConnection: Sendable {
         }
         if ProcessInfo.processInfo.environment["ALERT_INSPECT_TRACE"] != nil { transport = TracingTransport(transport) }
         return EngineConnection(
-            client: try EngineClient.connect(transport), host: host, recorder: recorder, replay: nil,
+            client: try EngineClient.connect(transport, pinned: resolver.pinnedAPIVersion()), host: host,
+            recorder: recorder, replay: nil,
             archivedFileDigest: options.archivedFileDigest)
     }
 }

@@ -31,7 +31,7 @@ package enum EngineDoctor {
     package static func examine(_ options: EngineConnection.Options, resolver: EndpointResolver = EndpointResolver()) throws
         -> DoctorReport
     {
-        let endpoint = try resolver.resolve(flag: options.hostFlag)
+        let endpoint = try resolver.resolve(flag: options.hostFlag, context: options.context)
         var report = DoctorReport(
             endpoint: endpoint.description, endpointSource: endpoint.source, reachable: false, consequences: [])
         let connection: EngineConnection

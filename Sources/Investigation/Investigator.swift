@@ -18,6 +18,11 @@ package struct Investigator: Sendable {
         /// How many changed files are checked for being executables.
         package var maxDriftChecks: Int = 64
         package var toolVersion: String = "0"
+        /// `--since` / `--until`: the log and event window's ends, instead of ±window around the alert.
+        package var since: EngineTime?
+        package var until: EngineTime?
+        /// `--tail N`: the newest N lines of the window (without an alert the newest are shown anyway).
+        package var tail: Int?
 
         package init(window: Double = 120, maxLogLines: Int = 200, toolVersion: String = "0") {
             self.window = window
@@ -194,6 +199,8 @@ package struct Investigator: Sendable {
         var until: EngineTime
         /// The `until` to send: never past the engine's now, or `/events` would wait for the future.
         var requestUntil: EngineTime
+        /// Without an alert the newest log lines are shown, as `docker logs --tail` does.
+        var hasAlert = true
     }
 
     /// ±window around the alert; without an alert, the last window up to the engine's clock.
@@ -202,37 +209,37 @@ package struct Investigator: Sendable {
             ?? EngineTime(seconds: Int64(Date().timeIntervalSince1970))
         let span = Int64(settings.window)
         let center = alert?.time.map { EngineTime(seconds: $0.secondsSinceEpoch, nanoseconds: Int64($0.nanoseconds)) } ?? now
-        let since = EngineTime(seconds: center.seconds - span, nanoseconds: Int64(center.nanoseconds))
-        let until = alert == nil ? now : EngineTime(seconds: center.seconds + span, nanoseconds: Int64(center.nanoseconds))
-        return TimeWindow(since: since, until: until, requestUntil: min(until, now))
+        let since = settings.since ?? EngineTime(seconds: center.seconds - span, nanoseconds: Int64(center.nanoseconds))
+        let until = settings.until
+            ?? (alert == nil ? now : EngineTime(seconds: center.seconds + span, nanoseconds: Int64(center.nanoseconds)))
+        return TimeWindow(since: since, until: until, requestUntil: min(until, now), hasAlert: alert != nil)
     }
 
     func logs(of container: ContainerInspect, window: TimeWindow) throws -> InvestigationReport.Logs {
         let request = EngineClient.logsRequest(container.id, since: window.since, until: window.until)
         var decoder = LogDecoder(tty: container.hasTTY, timestamps: true, request: request.description)
-        var lines: [InvestigationReport.LogLine] = []
         var truncated = false
-        let limit = settings.maxLogLines
-        // The report shows the window's first lines; the rest is read only when it is being kept (an
-        // evidence bundle, --record). Otherwise a chatty container's window (hundreds of MB) would
-        // be read to the end for nothing.
+        // Around an alert the report shows the window's first lines; the rest is read only when it is being
+        // kept (an evidence bundle, --record). Otherwise a chatty container's window (hundreds of MB) would
+        // be read to the end for nothing. The newest lines (--tail, or no alert) need the whole window.
+        let newest = settings.tail != nil || !window.hasAlert
+        var selection = LogSelection<InvestigationReport.LogLine>(
+            limit: settings.tail ?? settings.maxLogLines, keep: newest ? .newest : .oldest)
         struct Enough: Error {}
         let readsWholeWindow = connection.recorder != nil
         func keep(_ line: LogLine) throws {
-            guard lines.count < limit else {
-                truncated = true
-                if readsWholeWindow { return }
-                throw Enough()
-            }
-            lines.append(.init(
+            let wanted = selection.offer(.init(
                 time: line.time, stream: line.stream.rawValue, text: line.text,
                 base64: line.isValidUTF8 ? nil : Data(line.bytes).base64EncodedString()))
+            if !wanted && !readsWholeWindow { throw Enough() }
         }
         do {
             _ = try client.stream(request, about: container.id) { chunk in try decoder.feed(chunk, keep) }
             do { try decoder.finish(keep) } catch DockerEngineError.truncated { truncated = true }
         } catch is Enough {}
-        return .init(since: window.since.iso8601, until: window.until.iso8601, truncated: truncated, lines: lines)
+        return .init(
+            since: window.since.iso8601, until: window.until.iso8601, truncated: truncated || selection.truncated,
+            lines: selection.ordered)
     }
 
     /// Engine events about `container` (an id, id prefix or name prefix: the engine's filter is fuzzy).

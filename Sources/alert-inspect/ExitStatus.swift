@@ -1,9 +1,11 @@
 import AlertWatch
 import ArgumentParser
+import CommandLineSupport
 import DockerEngine
 import EvidenceBundle
 import FalcoAlerts
 import Foundation
+import Investigation
 
 /// Exit codes from SPEC.md, and the single place errors are mapped to them.
 enum ExitStatus {
@@ -30,12 +32,39 @@ enum ExitStatus {
         return ExitCode(code(for: error))
     }
 
+    /// A container reference that named nothing: exit 3, with the engine asked and why on stderr.
+    static func containerNotFound(_ reference: String?, engine: String) -> ExitCode {
+        Diagnostics.error("no such container: \(reference ?? "(none named)") at \(engine): the engine knows no container by that name, id or id prefix")
+        return ExitCode(noSuchContainer)
+    }
+
+    /// `word` was taken as a container but is no container, and looks like a mistyped command: exit 64.
+    /// Only said after the engine was asked (or could not be), so a container named like a typo still works.
+    /// `lookup` says what the engine answered, or why it could not be asked.
+    static func unknownCommand(_ word: String?, hasAlert: Bool, lookup: String) -> ExitCode? {
+        guard let word, !hasAlert,
+            let suggestion = CommandSuggestion.suggestion(for: word, among: AlertInspect.commandNames)
+        else { return nil }
+        Diagnostics.error(CommandSuggestion.message(for: word, suggestion: suggestion, lookup: lookup))
+        return ExitCode(usage)
+    }
+
     static func code(for error: any Error) -> Int32 {
         switch error {
+        case is ValidationError:
+            return usage
+        case let error as InvestigationError:
+            if case .noContainer = error { return usage }
+            return failure
         case let error as DockerEngineError:
             if error.isUnreachable { return engineUnreachable }
-            if case .noSuchContainer = error { return noSuchContainer }
-            return failure
+            switch error {
+            case .noSuchContainer: return noSuchContainer
+            // A --host, --context, DOCKER_HOST, DOCKER_CONTEXT or DOCKER_API_VERSION that names no engine is a
+            // setting to correct, not an engine that failed to answer.
+            case .invalidEndpoint: return usage
+            default: return failure
+            }
         case let error as EvidenceBundleError:
             switch error {
             case .bundleExists, .cannotCreate, .writeFailed: return cannotCreateOutput

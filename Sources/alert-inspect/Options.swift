@@ -6,8 +6,13 @@ import Reporting
 
 /// How to reach the engine: shared by every command that talks to one.
 struct EngineOptions: ParsableArguments {
-    @Option(name: .customLong("host"), help: "Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, the docker context, then /var/run/docker.sock).")
+    @Option(
+        name: [.customLong("host"), .customShort("H")],
+        help: "Engine endpoint: unix:///path, tcp://host:port or tcp+tls://host:port (default: DOCKER_HOST, the docker context, then /var/run/docker.sock).")
     var host: String?
+
+    @Option(help: "A docker context, as `docker --context` (over DOCKER_HOST and DOCKER_CONTEXT).")
+    var context: String?
 
     @Option(help: "Seconds allowed for one request; for streams, the longest stall (under 1 KiB/s).")
     var timeout: Double = 30
@@ -21,13 +26,16 @@ struct EngineOptions: ParsableArguments {
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
         if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
+        if host != nil && context != nil { throw ValidationError("give either --host or --context, not both") }
     }
 
     func connectionOptions(isCancelled: @escaping @Sendable () -> Bool = { false }) -> EngineConnection.Options {
-        EngineConnection.Options(
+        var options = EngineConnection.Options(
             hostFlag: host, timeout: timeout, record: record.map { URL(fileURLWithPath: $0) },
             replay: replay.map { URL(fileURLWithPath: $0) }, userAgent: "alert-inspect/\(ToolVersion.current)",
             isCancelled: isCancelled)
+        options.context = context
+        return options
     }
 }
 

@@ -79,13 +79,14 @@ import Testing
 
     @Test func `DOCKER_TLS_VERIFY turns TLS on with DOCKER_CERT_PATH files, port 2376 by default`() throws {
         let certs = try home()
-        for file in ["ca.pem", "cert.pem"] { try Data().write(to: URL(fileURLWithPath: certs + "/" + file)) }
+        for file in ["ca.pem", "cert.pem", "key.pem"] { try Data().write(to: URL(fileURLWithPath: certs + "/" + file)) }
         let resolver = EndpointResolver(
             environment: ["DOCKER_HOST": "tcp://engine", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs],
             homeDirectory: certs)
         let endpoint = try resolver.resolve(flag: nil)
         let expected = EngineEndpoint.TLSFiles(
-            caFile: certs + "/ca.pem", certFile: certs + "/cert.pem", keyFile: nil, verify: true)
+            caFile: certs + "/ca.pem", certFile: certs + "/cert.pem", keyFile: certs + "/key.pem", verify: true,
+            folder: certs)
         #expect(endpoint.address == .tcp(host: "engine", port: 2376, basePath: "", tls: expected))
     }
 
@@ -100,10 +101,88 @@ import Testing
         #expect(endpoint.address == expected)
     }
 
-    @Test(arguments: ["ssh://me@host", "http://host:1", "tcp://host:notaport", "tcp://host:70000"])
+    @Test(arguments: [
+        "ssh://me:pw@host", "ssh://me@host/path", "ssh://me@host:0", "ssh://-oProxyCommand=x", "http://host:1",
+        "tcp://host:notaport", "tcp://host:70000",
+    ])
     func `unsupported or malformed hosts are clear errors`(text: String) {
         #expect(throws: DockerEngineError.self) {
             try EndpointResolver(environment: [:], homeDirectory: "/nonexistent").resolve(flag: text)
         }
+    }
+
+    @Test func `--context picks a context over DOCKER_HOST, and not together with --host`() throws {
+        let folder = try home(context: ("remote", "tcp://engine.example:2375"))
+        let resolver = EndpointResolver(environment: ["DOCKER_HOST": "unix:///env.sock"], homeDirectory: folder)
+        let endpoint = try resolver.resolve(flag: nil, context: "remote")
+        #expect(endpoint.address == .tcp(host: "engine.example", port: 2375, basePath: "", tls: nil))
+        #expect(endpoint.source == "docker context 'remote'")
+        #expect(throws: DockerEngineError.self) { try resolver.resolve(flag: "unix:///flag.sock", context: "remote") }
+        #expect(throws: DockerEngineError.self) { try resolver.resolve(flag: nil, context: "absent") }
+    }
+
+    @Test func `DOCKER_CONFIG moves contexts and the default certificate folder`() throws {
+        let folder = try home(context: ("remote", "tcp://engine.example:2376"))
+        let config = folder + "/.docker"
+        for file in ["ca.pem", "cert.pem", "key.pem"] { try Data().write(to: URL(fileURLWithPath: config + "/" + file)) }
+        let resolver = EndpointResolver(
+            environment: ["DOCKER_CONFIG": config, "DOCKER_CONTEXT": "remote"], homeDirectory: "/nonexistent")
+        #expect(try resolver.resolve(flag: nil).source == "docker context 'remote'")
+        let tls = EndpointResolver(
+            environment: ["DOCKER_CONFIG": config, "DOCKER_TLS_VERIFY": "1"], homeDirectory: "/nonexistent")
+        guard case .tcp(_, _, _, let files) = try tls.resolve(flag: "tcp://engine").address else {
+            Issue.record("expected tcp")
+            return
+        }
+        #expect(files?.caFile == config + "/ca.pem")
+    }
+
+    @Test func `a missing certificate file is named, not left to the handshake`() throws {
+        let certs = try home()
+        let resolver = EndpointResolver(
+            environment: ["DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs], homeDirectory: certs)
+        do {
+            _ = try resolver.resolve(flag: "tcp://engine:2376")
+            Issue.record("resolved without ca.pem")
+        } catch {
+            #expect(error.description.contains("no ca.pem in \(certs)"), "\(error)")
+            #expect(error.isUnreachable, "exit 69: the engine cannot be reached over TLS")
+        }
+        try Data().write(to: URL(fileURLWithPath: certs + "/ca.pem"))
+        try Data().write(to: URL(fileURLWithPath: certs + "/cert.pem"))
+        #expect(throws: DockerEngineError.self) { try resolver.resolve(flag: "tcp://engine:2376") }  // key.pem missing
+    }
+
+    @Test func `tcp+tls as doctor prints it is accepted`() throws {
+        let certs = try home()
+        for file in ["ca.pem", "cert.pem", "key.pem"] { try Data().write(to: URL(fileURLWithPath: certs + "/" + file)) }
+        let resolver = EndpointResolver(environment: ["DOCKER_CERT_PATH": certs], homeDirectory: certs)
+        let endpoint = try resolver.resolve(flag: "tcp+tls://engine:2376")
+        guard case .tcp(let host, let port, _, let tls) = endpoint.address else {
+            Issue.record("expected tcp")
+            return
+        }
+        #expect(host == "engine" && port == 2376 && tls?.verify == true)
+        #expect(endpoint.description == "tcp+tls://engine:2376", "what doctor prints parses back to itself")
+    }
+
+    @Test(arguments: [
+        ("ssh://me@host", EngineEndpoint.Address.ssh(destination: "me@host", port: nil)),
+        ("ssh://me@host:2222/", .ssh(destination: "me@host", port: 2222)),
+        ("ssh://host", .ssh(destination: "host", port: nil)),
+    ])
+    func `ssh hosts parse as the docker CLI takes them`(text: String, expected: EngineEndpoint.Address) throws {
+        let endpoint = try EndpointResolver(environment: [:], homeDirectory: "/nonexistent").resolve(flag: text)
+        #expect(endpoint.address == expected)
+    }
+
+    @Test func `DOCKER_API_VERSION pins the version, within what the client speaks`() throws {
+        func pinned(_ text: String) throws -> APIVersion? {
+            try EndpointResolver(environment: ["DOCKER_API_VERSION": text], homeDirectory: "/nonexistent").pinnedAPIVersion()
+        }
+        #expect(try pinned("1.41") == APIVersion(1, 41))
+        #expect(try pinned("") == nil)
+        #expect(throws: DockerEngineError.self) { try pinned("1.12") }
+        #expect(throws: DockerEngineError.self) { try pinned("latest") }
     }
 }

@@ -26,8 +26,9 @@ package final class EngineClient: Sendable {
         self.apiVersion = apiVersion
     }
 
-    /// Pings the engine (unversioned `/_ping`) and settles the API version.
-    package static func connect(_ transport: any EngineTransport) throws -> EngineClient {
+    /// Pings the engine (unversioned `/_ping`) and settles the API version: `pinned` (`DOCKER_API_VERSION`)
+    /// when given, as the docker CLI does, else min(ours, the engine's).
+    package static func connect(_ transport: any EngineTransport, pinned: APIVersion? = nil) throws -> EngineClient {
         let request = EngineRequest(.get, ["_ping"], isVersioned: false)
         var head = ResponseHead(status: 0, headers: [:])
         var body = Data()
@@ -43,7 +44,7 @@ package final class EngineClient: Sendable {
             throw DockerEngineError.unsupportedAPIVersion(
                 engine: engineVersion.description, minimum: oldestAPIVersion.description)
         }
-        return EngineClient(transport: transport, ping: ping, apiVersion: min(engineVersion, newestAPIVersion))
+        return EngineClient(transport: transport, ping: ping, apiVersion: pinned ?? min(engineVersion, newestAPIVersion))
     }
 
     // MARK: - Requests

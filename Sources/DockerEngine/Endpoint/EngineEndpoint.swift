@@ -7,6 +7,8 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         case unix(path: String)
         /// TCP, with TLS when `tls` is set. `basePath` is an optional API prefix from the URL.
         case tcp(host: String, port: Int, basePath: String, tls: TLSFiles?)
+        /// `ssh://[user@]host[:port]`: HTTP over `ssh … docker system dial-stdio`, as the docker CLI does.
+        case ssh(destination: String, port: Int?)
         /// Not a live engine: a recording replayed from a folder.
         case recording(path: String)
     }
@@ -18,12 +20,15 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         package var keyFile: String?
         /// Check the server's certificate (DOCKER_TLS_VERIFY set).
         package var verify: Bool
+        /// Where the files were looked for (named when one is missing).
+        package var folder: String?
 
-        package init(caFile: String?, certFile: String?, keyFile: String?, verify: Bool) {
+        package init(caFile: String?, certFile: String?, keyFile: String?, verify: Bool, folder: String? = nil) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
             self.verify = verify
+            self.folder = folder
         }
     }
 
@@ -42,6 +47,7 @@ package struct EngineEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         case .unix(let path): return "unix://" + path
         case .tcp(let host, let port, let basePath, let tls):
             return (tls == nil ? "tcp://" : "tcp+tls://") + host + ":" + String(port) + basePath
+        case .ssh(let destination, let port): return "ssh://" + destination + (port.map { ":\($0)" } ?? "")
         case .recording(let path): return "replay:" + path
         }
     }

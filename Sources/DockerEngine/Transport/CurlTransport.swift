@@ -1,7 +1,9 @@
 import CCurl
 import Foundation
+import Synchronization
 
-/// Sends engine requests with libcurl, over a Unix socket or TCP (with TLS when configured).
+/// Sends engine requests with libcurl, over a Unix socket, TCP (with TLS when configured) or ssh (each
+/// connection the standard input and output of `ssh … docker system dial-stdio`, as the docker CLI does).
 ///
 /// This is the only file that touches libcurl. Each transfer borrows an easy handle from a small pool,
 /// so requests on several threads run at once and each handle keeps its connection open for the next.
@@ -14,6 +16,9 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
     private let isCancelled: @Sendable () -> Bool
     private let poolLock = NSLock()
     private var pool: [UnsafeMutableRawPointer] = []
+    /// For `ssh://`: starts one ssh per connection libcurl opens. Outlives the handles (their cached
+    /// connections are closed through it when they are cleaned up).
+    private let dialer: SSHDialer?
 
     /// Time limits for one request.
     package struct TransferLimits: Sendable, Hashable {
@@ -42,6 +47,11 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         self.limits = limits
         self.userAgent = userAgent
         self.isCancelled = isCancelled
+        if case .ssh(let destination, let port) = endpoint.address {
+            dialer = SSHDialer(destination: destination, port: port, connectTimeout: limits.connect)
+        } else {
+            dialer = nil
+        }
         _ = Self.globalInit
     }
 
@@ -149,6 +159,14 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
                 try set(handle, CURLOPT_PROTOCOLS_STR, string: "http")
                 try set(handle, CURLOPT_URL, string: "http://\(hostPart):\(port)\(basePath)\(target)")
             }
+        case .ssh:
+            guard let dialer else { throw DockerEngineError.invalidEndpoint(endpoint.description, reason: "no ssh dialer") }
+            // Each connection libcurl opens to the dialer's private socket becomes one ssh's standard input
+            // and output. (A socket handed over by CURLOPT_OPENSOCKETFUNCTION as already connected would save
+            // the socket file, but libcurl 7.88, Debian 12's, connects such a socket again and fails.)
+            try set(handle, CURLOPT_UNIX_SOCKET_PATH, string: try dialer.socketPath())
+            try set(handle, CURLOPT_PROTOCOLS_STR, string: "http")
+            try set(handle, CURLOPT_URL, string: "http://docker" + target)
         case .recording:
             throw DockerEngineError.invalidEndpoint(endpoint.description, reason: "not a live engine")
         }
@@ -168,6 +186,12 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
             return .cancelled(request: request)
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut(endpoint: where_, request: request, seconds: limits.request)
+        case _ where dialer?.failure != nil:
+            return .transport(endpoint: where_, request: request, detail: dialer?.failure ?? text)
+        case _ where dialer != nil && [CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR].contains(code):
+            return .transport(
+                endpoint: where_, request: request,
+                detail: "\(text): ssh ended the connection (is docker installed on the remote host, and may this user use it? ssh's own message, if any, is above)")
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST:
             var osErrno = 0
             _ = ccurl_easy_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
@@ -180,10 +204,19 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
             CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT:
-            return .tls(endpoint: where_, detail: text)
+            return .tls(endpoint: where_, detail: Self.explainingPlainPort(text))
         default:
             return .transport(endpoint: where_, request: request, detail: "\(text) (curl error \(code.rawValue))")
         }
+    }
+
+    /// OpenSSL's words for a peer that answered in plain text ("wrong version number", "packet length too
+    /// long") mean TLS was spoken to a port without it; say so.
+    package static func explainingPlainPort(_ detail: String) -> String {
+        let plain = ["wrong version number", "packet length too long", "http request", "record layer failure"]
+        guard plain.contains(where: { detail.lowercased().contains($0) }) else { return detail }
+        return detail + " — the port answered without TLS: use tcp:// (and unset DOCKER_TLS_VERIFY) for a plain port, "
+            + "or the engine's TLS port (usually 2376)"
     }
 
     /// Socket missing, permission denied or refused, decided from the path and the saved errno.
@@ -323,5 +356,139 @@ private final class Transfer {
             return 1
         }
         return 0
+    }
+}
+
+/// Turns each connection libcurl opens into `ssh [-p PORT] -- DESTINATION docker system dial-stdio`, the
+/// command the docker CLI runs for an `ssh://` host: libcurl connects to a private Unix socket (in a 0700
+/// folder of its own), and each accepted connection is handed to a new ssh as its standard input and output.
+/// ssh's own messages (host key, authentication) go to our standard error. When libcurl closes the
+/// connection, ssh's input ends, the remote dial-stdio ends, and ssh exits.
+final class SSHDialer: @unchecked Sendable {
+    // @unchecked: `listener`, `children` and `lastFailure` are only touched under `lock`.
+    let arguments: [String]
+    private let lock = NSLock()
+    private var listener: (descriptor: Int32, folder: String)?
+    private var children: Set<pid_t> = []
+    private var lastFailure: String?
+
+    init(destination: String, port: Int?, connectTimeout: Double) {
+        var arguments = ["ssh", "-o", "ConnectTimeout=\(max(1, Int(connectTimeout.rounded(.up))))", "-T"]
+        if let port { arguments += ["-p", String(port)] }
+        self.arguments = arguments + ["--", destination, "docker", "system", "dial-stdio"]
+        Self.registerExitCleanup
+        let entry = Weak(dialer: self)
+        Self.dialers.withLock { $0[ObjectIdentifier(self)] = entry }
+    }
+
+    deinit {
+        let id = ObjectIdentifier(self)
+        Self.dialers.withLock { _ = $0.removeValue(forKey: id) }
+        stop()
+    }
+
+    /// Ends every ssh and removes the socket. The remote `dial-stdio` does not end when its input does (the
+    /// engine keeps the connection open), so, as the docker CLI does, ssh is killed rather than left to exit.
+    func stop() {
+        lock.withLock {
+            if let listener {
+                shutdown(listener.descriptor, Int32(SHUT_RDWR))
+                _ = Glibc.close(listener.descriptor)
+                unlink(listener.folder + "/ssh.sock")
+                rmdir(listener.folder)
+            }
+            listener = nil
+            for child in children { kill(child, SIGKILL) }
+        }
+    }
+
+    /// Dialers alive, so that the process's exit ends their ssh processes (a transport may live to the end).
+    private static let dialers = Mutex<[ObjectIdentifier: Weak]>([:])
+    private struct Weak: @unchecked Sendable { weak var dialer: SSHDialer? }
+    private static let registerExitCleanup: Void = {
+        atexit {
+            let all = SSHDialer.dialers.withLock { Array($0.values) }
+            for entry in all { entry.dialer?.stop() }
+        }
+    }()
+
+    /// Why the last connection got no ssh (it could not be started), if it did not.
+    var failure: String? { lock.withLock { lastFailure } }
+
+    /// The socket libcurl connects to, made and listened on at first use.
+    func socketPath() throws -> String {
+        try lock.withLock {
+            if let listener { return listener.folder + "/ssh.sock" }
+            var template = Array((FileManager.default.temporaryDirectory.path + "/alert-inspect-ssh.XXXXXX").utf8CString)
+            guard let made = mkdtemp(&template) else { throw failure("cannot make a private folder for the ssh socket") }
+            let folder = String(cString: made)
+            let path = folder + "/ssh.sock"
+            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard descriptor >= 0, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+                throw failure("cannot make the ssh socket \(path)")
+            }
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            guard bound == 0, listen(descriptor, 64) == 0 else { throw failure("cannot listen on \(path)") }
+            listener = (descriptor, folder)
+            Thread { [weak self] in self?.acceptLoop(descriptor) }.start()
+            return path
+        }
+    }
+
+    private func failure(_ what: String) -> DockerEngineError {
+        .transport(endpoint: "ssh", request: "setup", detail: "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    private func acceptLoop(_ listening: Int32) {
+        while true {
+            let connection = accept(listening, nil, nil)
+            if connection < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return  // shut down
+            }
+            // Ssh processes are only started from this thread, so none can inherit it before this.
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+            start(on: connection)
+        }
+    }
+
+    /// Starts ssh with `connection` as its standard input and output; reaps it when it ends.
+    private func start(on connection: Int32) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 clears close-on-exec on 0 and 1; every other descriptor of ours stays out of ssh.
+        posix_spawn_file_actions_adddup2(&actions, connection, 0)
+        posix_spawn_file_actions_adddup2(&actions, connection, 1)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child: pid_t = 0
+        let spawned = posix_spawnp(&child, "ssh", &actions, nil, argv, environ)
+        lock.withLock {
+            if spawned == 0 {
+                lastFailure = nil
+                children.insert(child)
+            } else {
+                let reason = spawned == ENOENT ? "ssh is not installed (no ssh on PATH)" : String(cString: strerror(spawned))
+                lastFailure = "cannot start `\(arguments.joined(separator: " "))`: \(reason)"
+            }
+        }
+        _ = Glibc.close(connection)
+        guard spawned == 0 else { return }
+        let child_ = child
+        Thread { [weak self] in
+            let child = child_
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            _ = self?.lock.withLock { self?.children.remove(child) }
+        }.start()
     }
 }

@@ -30,6 +30,8 @@ extension AlertInspect {
 
         @OptionGroup var collection: CollectionOptions
 
+        @OptionGroup var logWindow: LogWindowOptions
+
         func validate() throws {
             if container == nil && alertOptions.alert == nil {
                 throw ValidationError("name a container, or give --alert FILE (or both)")
@@ -58,7 +60,9 @@ extension AlertInspect {
                 let reference = container ?? alert?.containerID
                 var onProgress: (@Sendable (CollectionProgress) -> Void)?
                 if let progress { onProgress = { progress.show($0) } }
-                let settings = collection.investigatorSettings
+                var windowed = collection.investigatorSettings
+                try logWindow.apply(to: &windowed)
+                let settings = windowed
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
                     settings: collection.collectorSettings,
@@ -77,7 +81,7 @@ extension AlertInspect {
                 if !result.containerFound {
                     Diagnostics.warning(
                         "the container does not exist (any more): the bundle keeps what the engine could still tell")
-                    throw ExitCode(ExitStatus.noSuchContainer)
+                    throw ExitStatus.containerNotFound(reference, engine: result.report.engine.endpoint)
                 }
             } catch {
                 progress?.clear()

@@ -30,8 +30,10 @@ extension AlertInspect {
         @Option(help: "The most log lines shown.")
         var maxLogLines: Int = 200
 
-        @Option(help: "Exit 2 when the verdict is this (confirmed, disputed or inconclusive).")
-        var failOn: Verdict?
+        @OptionGroup var logWindow: LogWindowOptions
+
+        @Option(help: "Exit 2 when the verdict is this (confirmed, disputed or inconclusive); repeat for several.")
+        var failOn: [Verdict] = []
 
         func validate() throws {
             if container == nil && alertOptions.alert == nil {
@@ -43,15 +45,33 @@ extension AlertInspect {
         func run() async throws {
             do {
                 let alert = try alertOptions.load(about: container)
-                let connection = try EngineConnection.open(engine.connectionOptions())
-                let investigator = Investigator(
-                    connection: connection,
-                    settings: .init(window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current))
+                let connection: EngineConnection
+                do {
+                    connection = try EngineConnection.open(engine.connectionOptions())
+                } catch let error as DockerEngineError where error.isUnreachable {
+                    // A mistyped command on a host whose engine is down: the typo is the first thing to fix.
+                    let lookup = "no engine could be asked whether a container has that name: \(error)"
+                    if let typo = ExitStatus.unknownCommand(container, hasAlert: alert != nil, lookup: lookup) { throw typo }
+                    throw error
+                }
+                var settings = Investigator.Settings(
+                    window: window.seconds, maxLogLines: maxLogLines, toolVersion: ToolVersion.current)
+                try logWindow.apply(to: &settings)
+                let investigator = Investigator(connection: connection, settings: settings)
                 let outcome = try await investigator.investigate(container: container, alert: alert?.alert)
+                let endpoint = outcome.report.engine.endpoint
+                if !outcome.containerFound,
+                    let typo = ExitStatus.unknownCommand(
+                        container, hasAlert: alert != nil, lookup: "no container of that name at \(endpoint)")
+                {
+                    throw typo
+                }
                 let text = try ReportRenderer(colored: output.isColored).render(outcome.report, as: output.format)
                 Output.write(text)
-                if !outcome.containerFound { throw ExitCode(ExitStatus.noSuchContainer) }
-                if let failOn, outcome.report.verdict == failOn { throw ExitCode(ExitStatus.verdictMatched) }
+                if !outcome.containerFound {
+                    throw ExitStatus.containerNotFound(container ?? alert?.alert.containerID, engine: endpoint)
+                }
+                if failOn.contains(outcome.report.verdict) { throw ExitCode(ExitStatus.verdictMatched) }
             } catch {
                 throw ExitStatus.report(error)
             }

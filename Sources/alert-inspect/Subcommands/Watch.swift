@@ -125,7 +125,7 @@ extension AlertInspect {
 
         /// A --host that cannot name an engine is an error now; whether it answers is checked beside the run.
         private func checkEngine() throws -> EngineCheck {
-            _ = try EndpointResolver().resolve(flag: engine.host)
+            _ = try EndpointResolver().resolve(flag: engine.host, context: engine.context)
             return EngineCheck(engine.connectionOptions())
         }
     }
