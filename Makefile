@@ -13,7 +13,7 @@ DESTDIR ?=
 # A clean Debian 12 root (debootstrap) for the package test, kept between runs.
 DEBIAN_ROOT_CACHE ?= .build-debian12
 
-.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-down fixtures demo bench bench-triage bench-collect bench-watch fuzz faults clean
+.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch bench-webhook fuzz faults clean
 
 all: build
 
@@ -66,8 +66,8 @@ demo: deps-build
 	@$(BIN) inspect --replay Fixtures/recordings/docker-dropped \
 		--alert Fixtures/recordings/docker-dropped/alert.json --max-log-lines 12
 
-## test: everything, live lab included, then the Debian package in a clean root (CI runs exactly this).
-test: deps lab
+## test: everything, live lab and lab node included, then the Debian package in a clean root (CI runs exactly this).
+test: deps lab lab-node
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@if scripts/test-deb.sh --wanted; then $(MAKE) --no-print-directory deb test-deb; fi
@@ -88,7 +88,12 @@ lab-docker26-containerd: deps
 lab-podman: deps
 	@Lab/lab.sh up podman
 
+## lab-node: a private containerd whose CRI plugin runs the scenarios as pods (idempotent).
+lab-node: deps
+	@Lab/node.sh up
+
 lab-down:
+	@Lab/node.sh down
 	@Lab/lab.sh down
 
 ## fixtures: re-record Fixtures/recordings from the live lab. Never hand-edit a recording.
@@ -103,10 +108,11 @@ bench: deps lab-docker
 fuzz: deps-build
 	@Fuzz/run.sh
 
-## faults: only the hostile-engine, fault (a private dockerd, started and stopped by the test) and read-only tests.
+## faults: the hostile-engine, hostile-webhook, fault (a private dockerd, started and stopped by the test) and
+## read-only tests, and the hardening ones: recordings, tar, bundles, verify, watch's disk budget, redaction.
 faults: deps lab
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests'
+	$(SWIFT) test --skip-build --filter 'Hostile|FaultTests|ReadOnlyPromiseTests|RecordingTests|TarReaderTests|VerifierTests|StagingFolderTests|WatchBudgetTests|Redaction|Acquisition|ProcessHold'
 
 bench-triage: deps
 	@Benchmarks/bench-triage.sh
@@ -118,6 +124,10 @@ bench-collect: deps lab-docker
 ## bench-watch: watch --input - on a large duplicate-heavy stream: alerts/s accepted and decided, peak RSS (LINES, RUNS).
 bench-watch: deps lab-docker
 	@Benchmarks/bench-watch.sh
+
+## bench-webhook: watch --listen under 2,000 idle connections and 1 MB POST floods (IDLE, FLOOD, ALERTS, BIN).
+bench-webhook: build
+	@Benchmarks/bench-webhook.sh
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

@@ -16,9 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 for evidence hashes: a maintained, audited implementation instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // `watch --listen`'s HTTP endpoint: a small, maintained pure-Swift server on sockets and Swift
-        // concurrency; it builds in seconds, where SwiftNIO-based servers add minutes to every CI build.
-        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
+        // The CRI's messages are protobuf: Apple's runtime for the code generated from
+        // Sources/CRIRuntime/Proto/cri.proto (pure Swift, no code generation at build time).
+        .package(url: "https://github.com/apple/swift-protobuf", .upToNextMinor(from: "1.39.0")),
     ],
     targets: [
         // libcurl, found through pkg-config; typed wrappers for its variadic calls live in shim.h.
@@ -33,6 +33,14 @@ let package = Package(
         .target(
             name: "DockerEngine",
             dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Kubernetes nodes: a CRI client (gRPC over libcurl's HTTP/2, read RPCs only), its protobuf
+        // messages, and pure readers of what a CRI runtime answers (verbose info, CRI log files, pods).
+        .target(
+            name: "CRIRuntime",
+            dependencies: ["DockerEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/cri.proto"]
         ),
 
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
@@ -51,7 +59,7 @@ let package = Package(
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "Investigation", "Reporting",
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -62,7 +70,7 @@ let package = Package(
             name: "AlertWatch",
             dependencies: [
                 "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -89,6 +97,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
+        .testTarget(name: "CRIRuntimeTests", dependencies: ["CRIRuntime", "DockerEngine"]),
         .testTarget(
             name: "InvestigationTests",
             dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
@@ -102,7 +111,9 @@ let package = Package(
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "TestSupport"]
+            dependencies: [
+                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "CRIRuntime", "TestSupport",
+            ]
         ),
     ]
 )

@@ -8,7 +8,12 @@ alerts in Falco 0.41+ shape (sorted keys, `evt.time.iso8601`, suggested containe
 `message`, host noise (`container.id` = `host`), plain-text lines, and a few bad lines (truncated JSON,
 Falco banners). Deterministic for a given seed.
 
-Usage: generate-alerts.py LINES OUT [SEED]
+Usage: generate-alerts.py LINES OUT [SEED] [--shape default|wide] [--clean]
+
+--shape wide: a second, heavier shape and mix: append_output extra fields (proc.pid, container.full_id,
+  proc.pcmdline, ancestors, ...) so every alert has 30+ output fields, long command lines, 1000 containers,
+  and a mix weighted to drop-and-execute, memfd and sensitive-file rules.
+--clean: every line is a JSON alert (no plain-text or bad lines), so a plain `jq -c` reads all of it.
 """
 
 import json
@@ -80,6 +85,32 @@ def iso(ns, suffix="Z", trim=False):
     return base + "." + fraction + suffix
 
 
+WIDE = False
+
+
+def wide_fields(rng, fields, ns, container):
+    """append_output extra_fields a responder would add, and longer command lines."""
+    pid = rng.randrange(300, 4_000_000)
+    fields.update({
+        "container.full_id": container["id"] + "%052x" % rng.getrandbits(208),
+        "container.image.digest": "sha256:%064x" % rng.getrandbits(256),
+        "evt.res": "SUCCESS",
+        "fd.name": rng.choice(["/etc/shadow", "/root/.aws/credentials", "/dev/shm/.x", None]),
+        "group.gid": 0,
+        "proc.aname[3]": "containerd",
+        "proc.aname[4]": "systemd",
+        "proc.exe_ino": rng.randrange(10**5, 10**8),
+        "proc.pcmdline": "sh -c " + " ".join("--opt%d=%x" % (i, rng.getrandbits(32)) for i in range(12)),
+        "proc.pid": pid,
+        "proc.ppid": pid - rng.randrange(1, 50),
+        "proc.sid": pid - 60,
+        "proc.vpgid": rng.randrange(1, 100),
+        "proc.vpid": rng.randrange(1, 500),
+        "user.loginname": "<NA>",
+    })
+    fields["proc.cmdline"] += " " + " ".join("arg%d=%x" % (i, rng.getrandbits(48)) for i in range(10))
+
+
 def make_alert(rng, ns, container, rule):
     name, priority, description, evt_type, exes, flags, tags = rule
     if exes is None:
@@ -120,6 +151,8 @@ def make_alert(rng, ns, container, rule):
         fields["proc.sname"] = "sh"
     if name.startswith("Read sensitive"):
         fields["fd.name"] = "/etc/shadow"
+    if WIDE:
+        wide_fields(rng, fields, ns, container)
     args = " ".join(f"{key.replace('.', '_')}={'<NA>' if value is None else value}"
                     for key, value in fields.items() if not key.startswith("evt.time"))
     output = f"{iso(ns, '+0000')}: {priority} {description} | {args}"
@@ -179,16 +212,25 @@ BAD_LINES = [
 
 
 def main():
-    lines, out = int(sys.argv[1]), sys.argv[2]
-    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
-    pool = containers(rng, 200)
+    global WIDE
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    shape = sys.argv[sys.argv.index("--shape") + 1] if "--shape" in sys.argv else "default"
+    if shape in args:
+        args.remove(shape)
+    clean = "--clean" in sys.argv
+    WIDE = shape == "wide"
+    lines, out = int(args[0]), args[1]
+    rng = random.Random(int(args[2]) if len(args) > 2 else 42)
+    pool = containers(rng, 1000 if WIDE else 200)
     host = {"id": "host", "name": "host", "repository": "", "tag": "", "start": FIRST_NS - 10**13}
-    weights = [3, 14, 4, 6, 4, 20, 8, 5, 10, 6]
+    weights = [12, 6, 10, 4, 2, 14, 3, 2, 4, 8] if WIDE else [3, 14, 4, 6, 4, 20, 8, 5, 10, 6]
     ns = FIRST_NS
     with open(out, "w", encoding="utf-8") as stream:
         for _ in range(lines):
             ns += rng.randrange(10**6, 3 * 10**8)
             roll = rng.random()
+            if clean and roll < 0.011:
+                roll = 0.011 + roll * 10
             if roll < 0.001:
                 stream.write(rng.choice(BAD_LINES) + "\n")
                 continue

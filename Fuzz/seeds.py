@@ -78,6 +78,28 @@ def alerts():
     fields = {"n": 12345678901234567890123, "f": -0.0e-5, "t": True, "z": None, "a": [1, [2, {}]], "dup": 1}
     text = json.dumps(dict(ALERT, output_fields=fields)).replace('"dup": 1', '"dup": 1, "dup": 2')
     write(target, "bom-numbers", b"\xef\xbb\xbf" + text.encode())
+    # Log prefixes, journal exports, encodings and old text forms: the shapes responders hold alerts in.
+    write(target, "journald-prefix", "Feb 13 20:33:20 node-1 falco[19460]: " + one + "\n"
+          "Feb  3 07:01:02 node-2 falco: 07:01:02.123456789: Notice A shell was spawned in a container "
+          "with an attached terminal (user=root shell (id=0a8f2c69d33f))\n")
+    write(target, "iso-syslog-prefix", "2026-02-13T20:33:20+0000 node-1 falco[1]: " + one + "\n")
+    write(target, "kubectl-prefix", "2026-02-13T20:33:20.105000123Z " + one + "\n")
+    write(target, "journal-json", json.dumps({"__CURSOR": "s=1", "__REALTIME_TIMESTAMP": "1771014800105432",
+                                              "_HOSTNAME": "node-1", "SYSLOG_IDENTIFIER": "falco", "_PID": "7",
+                                              "MESSAGE": one}) + "\n"
+          + json.dumps({"__CURSOR": "s=2", "MESSAGE": list(b"11:24:13.1: Debug x\xff")}) + "\n")
+    crlf = (one + "\n" + ALERT["output"] + "\n").replace("\n", "\r\n")
+    write(target, "utf16le-bom-crlf", b"\xff\xfe" + crlf.encode("utf-16-le"))
+    write(target, "utf16be-bom", b"\xfe\xff" + (one + "\n").encode("utf-16-be"))
+    write(target, "utf16le-no-bom", (one + "\n").encode("utf-16-le"))
+    write(target, "pretty-two", json.dumps(ALERT, indent=4) + "\n" + json.dumps(ALERT, indent=1) + "\n")
+    write(target, "old-text-forms",
+          "03:00:45.1: Notice A shell was spawned in a container with an attached terminal (user=root "
+          "k8s.ns=default k8s.pod=web container=4f2a1c9e8b7d shell=bash)\n"
+          "2019-03-07 03:00:48: Critical Executing binary not part of base image (comm=mount -o size=1 /x "
+          "exe=/usr/bin/mount api (id=5c6d7e8f9a0b))\n"
+          "03:00:49.0: Debug Falco internal: syscall event drop. 9 system calls dropped in last second. (n_drops=9)\n"
+          "03:00:50.0: warn Someone wrote no rule name (user=root)\n")
     write(target, "invalid-utf8", b'{"rule":"r\xff\xfe","priority":"Warning","time":"2024-01-01T00:00:00Z",'
                                   b'"output_fields":{"k\xc3":"\xed\xa0\x80"}}\n')
 

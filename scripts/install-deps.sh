@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(libcurl4-openssl-dev pkg-config)
 if [ "${1:-all}" != build ]; then
     packages+=(docker.io busybox-static podman jq hyperfine gcc libc6-dev time python3 curl procps dpkg-dev debootstrap)
+    # The lab node: containerd with its CRI plugin (runc comes with it), a venv for its grpcio client.
+    packages+=(containerd python3-venv)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,10 +1,14 @@
-// Fuzz target: the Falco alert reader (`AlertReader.parseAlert`, `parseDocument`, `AlertStream`).
+// Fuzz target: the Falco alert reader (`AlertReader.parseAlert`, `parseDocument`, `AlertStream`), with
+// its encoding detection (UTF-8 with or without a byte-order mark, UTF-16 with one) and log prefixes
+// (syslog/journald, `kubectl logs --timestamps`, `journalctl -o json` entries).
 //
 // Alerts come from whoever can make Falco (or something posing as falcosidekick) write a line, so
 // every byte sequence must end in an alert or a positioned error, never a trap. Beyond not crashing:
-// a document entry's byte range must slice the input (the CLI keeps exactly those bytes as the
-// bundle's `alert.json`) and read back as the same alert; output fields written back as JSON must
-// read back unchanged; and text made visible must hold no control character.
+// a document entry's byte range must slice the document's UTF-8 text (the CLI keeps exactly those
+// bytes as the bundle's `alert.json`) and read back as the same alert; the stream reader must give
+// the document's alerts; the transcoder must give the same UTF-8 however the bytes are split into
+// reads; output fields written back as JSON must read back unchanged; and text made visible must hold
+// no control character.
 
 import Foundation
 
@@ -20,11 +24,12 @@ public func fuzzAlertParser(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     }
 
     if let document = try? AlertReader.parseDocument(bytes, source: "fuzz") {
+        let text = document.text
         for entry in document.entries {
-            guard entry.byteRange.lowerBound >= 0, entry.byteRange.upperBound <= bytes.count else {
-                fatalError("entry byte range \(entry.byteRange) outside an input of \(bytes.count) bytes")
+            guard entry.byteRange.lowerBound >= 0, entry.byteRange.upperBound <= text.count else {
+                fatalError("entry byte range \(entry.byteRange) outside a text of \(text.count) bytes")
             }
-            guard let again = try? AlertReader.parseAlert(bytes[entry.byteRange], source: "fuzz") else {
+            guard let again = try? AlertReader.parseAlert(text[entry.byteRange], source: "fuzz") else {
                 fatalError("the bytes of entry at line \(entry.line) do not read back as an alert")
             }
             guard again == entry.alert else { fatalError("entry at line \(entry.line) reads back differently") }
@@ -33,7 +38,52 @@ public func fuzzAlertParser(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     }
 
     readAsStream(bytes)
+    checkStreamAgrees(bytes)
+    checkChunkedTranscoding(bytes)
     return 0
+}
+
+/// The stream reader (triage, with the ordinary line limit) gives the document reader's alerts and bad lines.
+private func checkStreamAgrees(_ bytes: [UInt8]) {
+    let document = AlertReader.readLines(bytes, source: "fuzz")
+    defer { unlink(streamFile) }
+    guard FileManager.default.createFile(atPath: streamFile, contents: Data(bytes)),
+        let input = try? AlertInput.open(streamFile)
+    else { return }
+    let stream = AlertStream(input: input, mode: .complete)
+    var alerts: [FalcoAlert] = []
+    var badLines: [Int?] = []
+    while let item = try? stream.next() {
+        switch item {
+        case .alert(let alert, _): alerts.append(alert)
+        case .badLine(let error): badLines.append(error.line)
+        }
+    }
+    guard alerts == document.alerts else { fatalError("the stream and the document read different alerts") }
+    guard badLines == document.badLines.map(\.line) else {
+        fatalError("the stream and the document found bad lines at \(badLines) and \(document.badLines.map(\.line))")
+    }
+}
+
+/// Transcoding in reads of any size gives the same text as transcoding everything at once.
+private func checkChunkedTranscoding(_ bytes: [UInt8]) {
+    var whole = InputTranscoder()
+    var expected: [UInt8] = []
+    bytes.withUnsafeBytes { whole.decode($0, atEnd: true, into: &expected) }
+    let step = Int(bytes.first ?? 1) % 7 + 1
+    var chunked = InputTranscoder()
+    var actual: [UInt8] = []
+    bytes.withUnsafeBytes { all in
+        var start = 0
+        repeat {
+            let end = min(start + step, all.count)
+            chunked.decode(UnsafeRawBufferPointer(rebasing: all[start..<end]), atEnd: end == all.count, into: &actual)
+            start = end
+        } while start < all.count
+    }
+    guard actual == expected, chunked.encoding == whole.encoding else {
+        fatalError("transcoding in reads of \(step) bytes differs from transcoding at once")
+    }
 }
 
 /// Every line of `bytes` through the bounded stream reader, with a tiny line limit so over-long lines

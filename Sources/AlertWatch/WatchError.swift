@@ -13,6 +13,10 @@ package enum WatchError: Error, Sendable, CustomStringConvertible {
     case badListenAddress(String, reason: String)
     /// The HTTP listener could not start (address in use, permission) (exit 1).
     case cannotListen(address: String, reason: String)
+    /// The HTTP listener stopped while the run was taking alerts (exit 1): what was taken is accounted for.
+    case listenerFailed(address: String, reason: String)
+    /// `--token-file` cannot be read or holds no usable token (exit 66).
+    case badToken(path: String, reason: String)
 
     /// The message, paths and addresses shown with control characters escaped (they come from the command line).
     package var description: String {
@@ -28,6 +32,10 @@ package enum WatchError: Error, Sendable, CustomStringConvertible {
             return "--listen \(visible(text)): \(reason) (expected HOST:PORT, e.g. 127.0.0.1:2801)"
         case .cannotListen(let address, let reason):
             return "cannot listen on \(visible(address)): \(reason)"
+        case .listenerFailed(let address, let reason):
+            return "the listener on \(visible(address)) stopped: \(reason); alerts sent since were refused"
+        case .badToken(let path, let reason):
+            return "--token-file \(visible(path)): \(reason)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import EvidenceBundle
 import FalcoAlerts
 import Foundation
 
@@ -15,6 +16,8 @@ package struct WatchConfiguration: Sendable {
     package var fromEnd: Bool
     /// `--listen HOST:PORT`.
     package var listen: String?
+    /// `--token-file` and the endpoint's limits.
+    package var listenOptions: WebhookListener.Options = .init()
     /// `--journal FILE`.
     package var journal: String?
     package var watcher: Watcher.Settings
@@ -102,7 +105,13 @@ package enum WatchService {
         var listener: WebhookListener?
         if let listen = configuration.listen {
             do {
-                listener = try await WebhookListener.start(listen: listen, watcher: watcher, ledger: ledger)
+                listener = try await WebhookListener.start(
+                    listen: listen, options: configuration.listenOptions, watcher: watcher, ledger: ledger
+                ) { reason in
+                    // Nothing may be refused silently: the run ends, and says why, with a failure status.
+                    notice("watch: the listener on \(listen) stopped: \(reason); stopping")
+                    Task { await watcher.stop() }
+                }
             } catch {
                 await ledger.finish()
                 throw error
@@ -120,10 +129,17 @@ package enum WatchService {
         var inputElapsed: Double?
         var inputFailure: WatchError?
         for alert in unfinished where !watcher.isStopping {
+            var parsed = StreamIntake.parse(alert.raw, source: alert.identity.source, line: alert.identity.line ?? 1)
+            if let omitted = alert.omittedBytes {
+                parsed = .failure(
+                    AlertParseError(
+                        .malformed, source: alert.identity.source,
+                        reason:
+                            "the journal kept only the identity and sha256 \(alert.sha256 ?? "?") of this \(omitted)-byte alert; it cannot be investigated again"
+                    ))
+            }
             let arrival = Watcher.Arrival(
-                place: alert.identity, raw: alert.raw,
-                parsed: StreamIntake.parse(alert.raw, source: alert.identity.source, line: alert.identity.line ?? 1),
-                receivedAt: alert.receivedAt, entry: alert.entry)
+                place: alert.identity, raw: alert.raw, parsed: parsed, receivedAt: alert.receivedAt, entry: alert.entry)
             _ = await watcher.take(arrival, policy: .wait)
         }
         if let follower {
@@ -150,6 +166,10 @@ package enum WatchService {
             elapsed: (tallies.lastPrinted ?? Date()).timeIntervalSince(started), inputElapsed: inputElapsed,
             peakResidentKiB: peakResidentKiB())
         if let inputFailure { throw inputFailure }
+        if let listener, let reason = listener.failure {
+            notice(summary.description)
+            throw .listenerFailed(address: listener.address, reason: reason)
+        }
         return summary
     }
 
@@ -163,6 +183,8 @@ package enum WatchService {
         guard stat(path, &info) == 0 else { throw .outputUnusable(path: path, reason: systemError()) }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .outputUnusable(path: path, reason: "not a folder") }
         guard access(path, W_OK | X_OK) == 0 else { throw .outputUnusable(path: path, reason: systemError()) }
+        // Staging folders of bundles a dead run was building: nobody holds their lock any more.
+        StagingFolder.removeStale(in: folder)
     }
 
     /// `VmHWM` from `/proc/self/status`, in KiB.

@@ -73,6 +73,7 @@ package enum DockerEngineError: Error, Sendable, Equatable, CustomStringConverti
             return "the engine speaks API \(engine); alert-inspect needs at least \(minimum)"
         case .methodRefused(let method, let request):
             return "refused to send \(method) \(request): alert-inspect only ever sends GET and HEAD"
+                + " (and, to a container runtime, its read RPCs)"
         case .malformedResponse(let request, let detail):
             return "unexpected answer to \(request): \(detail)"
         case .truncated(let request, let detail):

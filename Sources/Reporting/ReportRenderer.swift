@@ -27,6 +27,8 @@ package struct ReportRenderer: Sendable {
     ///
     /// - Throws: an `EncodingError` from the JSON encoder, for `.json` only.
     package func render(_ report: InvestigationReport, as format: ReportFormat) throws -> String {
+        // Every format, never the raw evidence: see docs/redaction.md.
+        let report = SecretRedaction.applied(to: report)
         switch format {
         case .text: return TextReport(report: report, colored: colored).rendered()
         case .markdown: return MarkdownReport(report: report).rendered()

@@ -83,7 +83,7 @@ struct AlertOptions: ParsableArguments {
         if entry.alert.isLossy {
             Diagnostics.warning("\(source) is a plain-text alert: read as a best effort; unreadable: \(entry.alert.unreadableFields.joined(separator: ", "))")
         }
-        return Loaded(alert: entry.alert, bytes: Array(bytes[entry.byteRange]), source: source)
+        return Loaded(alert: entry.alert, bytes: Array(document.text[entry.byteRange]), source: source)
     }
 
     private static func isAbout(_ alert: FalcoAlert, _ container: String) -> Bool {

@@ -80,7 +80,8 @@ enum ExitStatus {
             case .outputUnusable: return cannotCreateOutput
             case .journalUnusable(_, _, let isWrite): return isWrite ? cannotCreateOutput : inputUnreadable
             case .badListenAddress: return usage
-            case .cannotListen: return failure
+            case .cannotListen, .listenerFailed: return failure
+            case .badToken: return inputUnreadable
             }
         default:
             return failure

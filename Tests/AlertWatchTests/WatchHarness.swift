@@ -155,7 +155,8 @@ struct Harness {
 
     init(
         _ scratch: Scratch, investigator: FakeInvestigator = FakeInvestigator(), window: Double = 600, jobs: Int = 2,
-        queue: Int = 64, journal: Journal? = nil, firstEntry: Int = 1, stopTimeout: Double = 5
+        queue: Int = 64, journal: Journal? = nil, firstEntry: Int = 1, stopTimeout: Double = 5,
+        configure: (inout Watcher.Settings) -> Void = { _ in }
     ) throws {
         self.scratch = scratch
         self.investigator = investigator
@@ -163,12 +164,11 @@ struct Harness {
             at: scratch.url.appendingPathComponent("out"), withIntermediateDirectories: true)
         output = open(scratch.path("outcomes.jsonl"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         ledger = Ledger(output: output, journal: journal, warn: { Issue.record("warning: \($0)") })
-        watcher = Watcher(
-            settings: .init(
-                output: scratch.url.appendingPathComponent("out"), jobs: jobs, queueCapacity: queue,
-                dedupeWindow: window,
-                stopTimeout: stopTimeout),
-            investigator: investigator, ledger: ledger, firstEntry: firstEntry)
+        var settings = Watcher.Settings(
+            output: scratch.url.appendingPathComponent("out"), jobs: jobs, queueCapacity: queue, dedupeWindow: window,
+            stopTimeout: stopTimeout)
+        configure(&settings)
+        watcher = Watcher(settings: settings, investigator: investigator, ledger: ledger, firstEntry: firstEntry)
     }
 
     /// Ends the run as `watch` does and returns the outcome lines, decoded.

@@ -92,6 +92,84 @@ import TestSupport
         #expect(throws: DockerEngineError.self) { _ = try ReplayTransport(folder: folder) }
     }
 
+    @Test func `a recording is private whatever the umask: folders 0700, files 0600`() throws {
+        let engine = try FakeEngine { _ in
+            .respond(status: 200, headers: ["Api-Version": "1.41", "Content-Type": "application/json"], body: Data("{}".utf8))
+        }
+        defer { engine.stop() }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let live = try CurlTransport(endpoint: EngineEndpoint(address: .unix(path: engine.socketPath), source: "test"))
+        let recorder = try RecordingTransport(recording: live, into: folder, recordedBy: "tests")
+        _ = try EngineClient.connect(recorder).fetch(EngineRequest(.get, ["info"]))
+        func mode(_ url: URL) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(try mode(folder) == 0o700)
+        let bodies = folder.appendingPathComponent(Recording.bodiesFolder)
+        #expect(try mode(bodies) == 0o700)
+        #expect(try mode(folder.appendingPathComponent(Recording.indexName)) == 0o600)
+        let files = try FileManager.default.contentsOfDirectory(at: bodies, includingPropertiesForKeys: nil)
+        #expect(!files.isEmpty)
+        for file in files { #expect(try mode(file) == 0o600, "\(file.lastPathComponent)") }
+    }
+
+    @Test(arguments: ["symlink", "fifo", "device", "bodies-symlink"])
+    func `a replay reads only regular body files inside the recording`(kind: String) throws {
+        let folder = try writeRecording(exchanges: [
+            .init(method: "GET", target: "/v1.41/info", occurrence: 1, status: 200, headers: [:], body: "bodies/b", bytes: 1)
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let body = folder.appendingPathComponent("bodies/b").path
+        switch kind {
+        case "symlink": #expect(symlink("/etc/passwd", body) == 0)
+        case "fifo": #expect(mkfifo(body, 0o600) == 0)
+        case "device": #expect(symlink("/dev/zero", body) == 0)
+        default:
+            let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-" + UUID().uuidString.prefix(8))
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: outside) }
+            try Data("secret from outside".utf8).write(to: outside.appendingPathComponent("b"))
+            try FileManager.default.removeItem(atPath: folder.appendingPathComponent("bodies").path)
+            #expect(symlink(outside.path, folder.appendingPathComponent("bodies").path) == 0)
+        }
+        let replay = try ReplayTransport(folder: folder)
+        let started = Date()
+        var received = 0
+        #expect(throws: DockerEngineError.self) {
+            try replay.send(EngineRequest(.get, ["info"]), apiVersion: "1.41", head: { _ in }, body: { received += $0.count })
+        }
+        #expect(received == 0)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func `a replay is bounded in size and in time`() throws {
+        let folder = try writeRecording(exchanges: [
+            .init(method: "GET", target: "/v1.41/info", occurrence: 1, status: 200, headers: [:], body: "bodies/b", bytes: 4096)
+        ], bodies: ["b": String(repeating: "x", count: 4096)])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let small = try ReplayTransport(folder: folder, maxBodyBytes: 1024)
+        #expect(throws: DockerEngineError.self) {
+            try small.send(EngineRequest(.get, ["info"]), apiVersion: "1.41", head: { _ in }, body: { _ in })
+        }
+        let slow = try ReplayTransport(folder: folder, timeLimit: 0.2)
+        var calls = 0
+        let error = #expect(throws: DockerEngineError.self) {
+            for _ in 0..<50 {
+                try slow.send(EngineRequest(.get, ["info"]), apiVersion: "1.41", head: { _ in }, body: { _ in })
+                calls += 1
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        #expect(calls < 50)
+        guard case .timedOut = error else {
+            Issue.record("not a time-out: \(String(describing: error))")
+            return
+        }
+    }
+
     @Test func `a replay refuses what a live engine would be refused too`() throws {
         let folder = try writeRecording(exchanges: [
             .init(method: "POST", target: "/v1.41/containers/c/kill", occurrence: 1, status: 204, headers: [:], body: nil, bytes: 0)

@@ -380,6 +380,34 @@ private struct TarBuilder {
         #expect(detail.contains("exceeds"))
     }
 
+    @Test func `consecutive pax records cannot accumulate past one record's limit`() throws {
+        // 64 records of 64 KiB, each under the per-record limit, with keys no entry uses: 4 MiB if kept.
+        var tar = TarBuilder()
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 64 << 10)
+        for index in 0..<64 { tar.pax([("SCHILY.xattr.user.k\(index)", value)]) }
+        tar.file("after", "ok")
+        tar.end()
+        var reader = TarReader()
+        var most = 0
+        var names: [String] = []
+        try Chunking.feed(tar.bytes, cuts: Array(stride(from: 4096, to: tar.bytes.count, by: 4096))) { chunk in
+            try reader.feed(chunk) { event in
+                if case .entry(let entry) = event { names.append(entry.name.text) }
+            }
+            most = max(most, reader.pendingMetadataBytes)
+        }
+        #expect(names == ["after"])
+        #expect(most <= 1024, "held \(most) bytes of pax records no entry reads")
+
+        // Keys an entry does read are bounded together: two of 600 KiB before one entry are refused.
+        var large = TarBuilder()
+        large.pax([("path", [UInt8](repeating: UInt8(ascii: "p"), count: 600 << 10))])
+        large.pax([("linkpath", [UInt8](repeating: UInt8(ascii: "l"), count: 600 << 10))])
+        large.file("x", "y")
+        large.end()
+        #expect(throws: DockerEngineError.self) { _ = try TarReader.members(in: large.bytes) }
+    }
+
     @Test func `a negative base-256 number is refused`() {
         var tar = TarBuilder()
         tar.header(name: "neg", sizeField: [0xFF] + [UInt8](repeating: 0xFF, count: 11))

@@ -52,6 +52,51 @@ import Testing
         #expect(parent.mode("bundle/report.json") == 0o600)
     }
 
+    @Test func `every file and folder is synced before the rename, and the parent after it`() throws {
+        let parent = try TestFolder("staging")
+        defer { parent.remove() }
+        let staging = try StagingFolder.create(for: parent.child("bundle"))
+        try staging.makeFolder("engine")
+        _ = try staging.write("engine/container.json", Data("{}".utf8))
+        _ = try staging.write("report.json", Data("{}".utf8))
+        let log = SyncLog()
+        let destination = staging.destination.path
+        let root = staging.root.path
+        try staging.publish(
+            syncing: FileSync { path, isFolder throws(EvidenceBundleError) in
+                // Recorded with whether the bundle was already in place when the sync happened.
+                log.add(path, published: FileManager.default.fileExists(atPath: destination))
+                try FileSync.system.sync(path, isFolder)
+            })
+        let before = log.entries.filter { !$0.published }.map(\.path)
+        let after = log.entries.filter(\.published).map(\.path)
+        #expect(Set(before) == Set([root, root + "/engine", root + "/engine/container.json", root + "/report.json"]))
+        #expect(after == [parent.url.standardizedFileURL.path])
+    }
+
+    @Test func `staging folders of dead runs are removed at the next start, live ones are kept`() throws {
+        let parent = try TestFolder("staging")
+        defer { parent.remove() }
+        // A run that died: its staging folder is there, and nobody holds it.
+        try parent.write(".old.partial-1a2b/report.json", "{}")
+        // A run still building: it holds its staging folder's lock.
+        let live = try StagingFolder.create(for: parent.child("live"))
+        defer { live.discard() }
+        // Not staging folders at all.
+        try parent.write("bundle/report.json", "{}")
+        try parent.write(".hidden", "x")
+        #expect(StagingFolder.removeStale(in: parent.url, minimumAge: 0) == [".old.partial-1a2b"])
+        #expect(FileManager.default.fileExists(atPath: live.root.path))
+        #expect(parent.listing().contains("bundle/report.json") && parent.listing().contains(".hidden"))
+        // A folder younger than the age limit may belong to a run that has not locked it yet.
+        try parent.write(".young.partial-99/x", "")
+        #expect(StagingFolder.removeStale(in: parent.url) == [])
+        // A collect clears only what an earlier collect of the same bundle left.
+        try parent.write(".again.partial-77/x", "")
+        #expect(StagingFolder.removeStale(in: parent.url, for: "again", minimumAge: 0) == [".again.partial-77"])
+        #expect(parent.listing().contains(".young.partial-99"))
+    }
+
     @Test func `DIR appearing while the bundle is built is not replaced`() throws {
         let parent = try TestFolder("staging")
         defer { parent.remove() }
@@ -145,5 +190,18 @@ import Testing
         #expect(digest == (try FileDigest.ofFile(atPath: path)))
         #expect(digest.size == Int64(size))
         #expect(parent.mode(staging.root.lastPathComponent + "/big") == 0o400)
+    }
+}
+
+/// What a `FileSync` was asked to sync, in order.
+private final class SyncLog: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private let lock = NSLock()
+    private(set) var entries: [(path: String, published: Bool)] = []
+
+    func add(_ path: String, published: Bool) {
+        lock.lock()
+        entries.append((path, published))
+        lock.unlock()
     }
 }

@@ -10,6 +10,10 @@ import Testing
     func makeBundle() throws -> TestFolder {
         let folder = try TestFolder("verify")
         try folder.write("report.json", "{\"verdict\":\"confirmed\"}\n")
+        try folder.write("report.md", "# confirmed\n")
+        try folder.write("collection.log", "GET /v1.41/_ping 200\n")
+        try folder.write("manifest.json", "{}\n")
+        try folder.write("engine/recording/recording.json", "{}\n")
         try folder.write("engine/container.json", "{\"Id\":\"abc\"}")
         try folder.write("files/payload", "\u{7F}ELF binary bytes")
         try writeSums(folder)
@@ -34,7 +38,7 @@ import Testing
         defer { bundle.remove() }
         let result = try BundleVerifier.verify(bundle.url)
         #expect(result.isIntact)
-        #expect(result.intact == 3)
+        #expect(result.intact == 7)
 
         let elsewhere = try TestFolder("verify-copy")
         defer { elsewhere.remove() }
@@ -75,7 +79,7 @@ import Testing
         try bundle.write("SHA256SUMS", sums + "\(hash)  ../outside\n\(hash)  /etc/passwd\nnot a line\n")
         let result = try BundleVerifier.verify(bundle.url)
         #expect(result.findings.filter { $0.kind == .badSum }.count == 3)
-        #expect(result.intact == 3)
+        #expect(result.intact == 7)
     }
 
     @Test func `a file changed together with its SHA256SUMS line still disagrees with manifest.json`() throws {
@@ -100,6 +104,37 @@ import Testing
         try bundle.write("files/payload", "swapped")
         try writeSums(bundle)
         #expect(try findings(bundle) == ["manifest files/payload"])
+    }
+
+    @Test func `a folder with an empty SHA256SUMS is not an intact bundle: the required files are required`() throws {
+        let folder = try TestFolder("verify")
+        defer { folder.remove() }
+        try folder.write("SHA256SUMS", "")
+        let result = try BundleVerifier.verify(folder.url)
+        #expect(!result.isIntact)
+        #expect(
+            result.findings.map { "\($0.kind.rawValue) \($0.path)" }.sorted()
+                == BundleVerifier.requiredFiles.map { "missing \($0)" }.sorted())
+
+        // Present but left out of SHA256SUMS is no better: nothing vouches for it.
+        let bundle = try makeBundle()
+        defer { bundle.remove() }
+        let sums = try String(contentsOf: bundle.child("SHA256SUMS"), encoding: .utf8)
+        try bundle.write("SHA256SUMS", sums.split(separator: "\n").filter { !$0.hasSuffix("  report.md") }.joined(separator: "\n") + "\n")
+        #expect(try findings(bundle) == ["extra report.md", "missing report.md"])
+    }
+
+    @Test func `names in findings are escaped: no raw control or bidirectional character reaches the terminal`() throws {
+        let bundle = try makeBundle()
+        defer { bundle.remove() }
+        try bundle.write("files/evil\u{202E}fdp.exe", "x")
+        try bundle.write("files/title\u{1B}]0;owned\u{07}", "x")
+        let lines = try BundleVerifier.verify(bundle.url).findings.map(\.description)
+        #expect(lines.count == 2)
+        for line in lines {
+            #expect(!line.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x1B || $0.value == 0x07 }, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("evil\\u{202e}fdp.exe") })
     }
 
     @Test func `no SHA256SUMS means not a bundle`() throws {

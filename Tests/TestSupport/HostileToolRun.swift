@@ -188,6 +188,20 @@ package final class ChildProcess: @unchecked Sendable {
         }.start()
     }
 
+    /// What the process has written to stderr so far.
+    package var stderrSoFar: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stderr, as: UTF8.self)
+    }
+
+    /// What the process has written to stdout so far.
+    package var stdoutSoFar: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
     /// Whether the process has not exited yet.
     package var isRunning: Bool {
         lock.lock()

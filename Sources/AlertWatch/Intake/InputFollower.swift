@@ -29,6 +29,9 @@ package final class InputFollower {
     /// With `fromEnd`, the lines before this offset are read only to count them.
     private var skipUntil: Int64 = 0
     private var splitter = LineSplitter(maximumLength: AlertReader.maximumLineLength)
+    /// Turns UTF-16 with a byte-order mark into UTF-8, and drops a UTF-8 byte-order mark, before lines are split.
+    private var transcoder = InputTranscoder()
+    private var transcoded: [UInt8] = []
     private var atEnd = false
     private let buffer: UnsafeMutableRawBufferPointer
 
@@ -97,6 +100,18 @@ package final class InputFollower {
         }
     }
 
+    /// The input's encoding when it is not plain UTF-8, for errors to name.
+    package var encoding: InputEncoding? {
+        transcoder.encoding.flatMap { $0 == .utf8 ? nil : $0 }
+    }
+
+    private func split(_ bytes: UnsafeRawBufferPointer, into pieces: inout [LineSplitter.Piece]) {
+        if transcoder.passesThrough { return splitter.feed(bytes, into: &pieces) }
+        transcoded.removeAll(keepingCapacity: true)
+        transcoder.decode(bytes, into: &transcoded)
+        splitter.feed(transcoded, into: &pieces)
+    }
+
     private func readChunk() throws(WatchError) -> Int {
         while true {
             let count = systemRead(descriptor, buffer.baseAddress, buffer.count)
@@ -111,13 +126,13 @@ package final class InputFollower {
     private func feed(_ count: Int, startingAt start: Int64, into pieces: inout [LineSplitter.Piece]) {
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         guard start < skipUntil else {
-            splitter.feed(bytes, into: &pieces)
+            split(bytes, into: &pieces)
             return
         }
         var skipped: [LineSplitter.Piece] = []
         let cut = Int(min(skipUntil - start, Int64(count)))
-        splitter.feed(UnsafeRawBufferPointer(rebasing: bytes[0..<cut]), into: &skipped)
-        splitter.feed(UnsafeRawBufferPointer(rebasing: bytes[cut...]), into: &pieces)
+        split(UnsafeRawBufferPointer(rebasing: bytes[0..<cut]), into: &skipped)
+        split(UnsafeRawBufferPointer(rebasing: bytes[cut...]), into: &pieces)
     }
 
     /// At the end of the current file: switch to a new file behind the path, or start again after truncation.
@@ -133,6 +148,7 @@ package final class InputFollower {
             offset = 0
             skipUntil = 0
             splitter.restartNumbering()
+            transcoder = InputTranscoder()
             return true
         }
         var named = stat()
@@ -148,6 +164,7 @@ package final class InputFollower {
         offset = 0
         skipUntil = 0
         splitter.restartNumbering()
+        transcoder = InputTranscoder()
         return true
     }
 

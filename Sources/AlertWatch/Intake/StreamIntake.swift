@@ -13,16 +13,27 @@ package enum StreamIntake {
     {
         // Standard input is checked often (it may be a burst from a pipe); a followed file like `tail -F` does.
         let idle: Duration = follower.ends ? .milliseconds(20) : .milliseconds(200)
+        // The one alert reader every entry point uses: a JSON alert over several lines is one arrival.
+        var reader = AlertAssembler(source: follower.source)
         while !watcher.isStopping {
             await ledger.waitForRoom()
-            guard let pieces = try follower.read() else { return true }
+            guard let pieces = try follower.read() else {
+                if case .badLine(let error) = reader.finish() {
+                    let arrival = Watcher.Arrival(
+                        place: .stream(follower.source, line: error.line ?? 0), raw: [], parsed: .failure(error),
+                        receivedAt: Date())
+                    _ = await watcher.take(arrival, policy: .wait)
+                }
+                return true
+            }
             if pieces.isEmpty {
                 try? await Task.sleep(for: idle)
                 continue
             }
             // Lines already read are taken even when a stop comes meanwhile: each gets its line (refused).
             for piece in pieces {
-                if let arrival = arrival(piece, source: follower.source) {
+                reader.encoding = follower.encoding
+                if let arrival = arrival(piece, source: follower.source, reader: &reader) {
                     _ = await watcher.take(arrival, policy: .wait)
                 }
             }
@@ -30,11 +41,24 @@ package enum StreamIntake {
         return false
     }
 
-    /// The arrival a piece of the stream stands for; `nil` for a blank line.
+    /// The arrival a piece of the stream stands for, read on its own; `nil` for a blank line.
     package static func arrival(_ piece: LineSplitter.Piece, source: String, receivedAt: Date = Date())
         -> Watcher.Arrival?
     {
+        var reader = AlertAssembler(source: source)
+        return arrival(piece, source: source, reader: &reader, receivedAt: receivedAt)
+            ?? reader.finish().map { arrival($0, raw: [], source: source, receivedAt: receivedAt) }
+    }
+
+    /// The arrival a piece of the stream completes in `reader`; `nil` for a blank line or one that continues a
+    /// JSON alert printed over several lines.
+    package static func arrival(
+        _ piece: LineSplitter.Piece, source: String, reader: inout AlertAssembler, receivedAt: Date = Date()
+    ) -> Watcher.Arrival? {
         switch piece {
+        case .tooLong(let number) where reader.isHoldingValue:
+            // The over-long line was part of a JSON alert over several lines: that alert is the bad one.
+            return arrival(reader.tooLongLine(number: number, offset: 0), raw: [], source: source, receivedAt: receivedAt)
         case .tooLong(let number):
             let error = AlertParseError(
                 .lineTooLong, source: source, line: number,
@@ -42,10 +66,25 @@ package enum StreamIntake {
             return Watcher.Arrival(
                 place: .stream(source, line: number), raw: [], parsed: .failure(error), receivedAt: receivedAt)
         case .line(let bytes, let number):
-            guard bytes.contains(where: { !isBlank($0) }) else { return nil }
+            guard let item = bytes.withUnsafeBufferPointer({ reader.line($0, number: number, offset: 0) }) else {
+                return nil
+            }
+            return arrival(item, raw: item.isJoined ? reader.lastJoined : bytes, source: source, receivedAt: receivedAt)
+        }
+    }
+
+    private static func arrival(_ item: AlertAssembler.Item, raw: [UInt8], source: String, receivedAt: Date)
+        -> Watcher.Arrival
+    {
+        switch item {
+        case .alert(let located):
             return Watcher.Arrival(
-                place: .stream(source, line: number), raw: bytes,
-                parsed: parse(bytes, source: source, line: number), receivedAt: receivedAt)
+                place: .stream(source, line: located.line), raw: raw, parsed: .success(located.alert),
+                receivedAt: receivedAt)
+        case .badLine(var error):
+            let line = error.line ?? 0
+            error.byteOffset = nil
+            return Watcher.Arrival(place: .stream(source, line: line), raw: raw, parsed: .failure(error), receivedAt: receivedAt)
         }
     }
 
@@ -59,9 +98,5 @@ package enum StreamIntake {
             error.byteOffset = nil
             return .failure(error)
         }
-    }
-
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 }

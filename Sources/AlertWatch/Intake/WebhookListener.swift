@@ -1,6 +1,4 @@
 import FalcoAlerts
-import FlyingFox
-import FlyingSocks
 import Foundation
 
 /// `--listen HOST:PORT`: takes alerts the way falcosidekick's webhook output (and Falco's own `http_output`)
@@ -9,99 +7,132 @@ import Foundation
 /// Answers `200` once the alert is safely queued or merged (its journal record, if any, is on disk), or read and
 /// skipped (a host event, filtered); `400` with the reason when the body is not an alert; `413` past 1 MiB;
 /// `503` when a new investigation is needed and the queue is full, or the run is stopping (falcosidekick
-/// counts it as an error and the alert can be sent again). Every request gets an outcome line, refused ones
-/// included.
+/// counts it as an error and the alert can be sent again); `401` without the `--token-file` token. Every
+/// request that reaches `POST /` gets an outcome line, refused ones included.
 ///
-/// The server is FlyingFox: a small HTTP/1.1 server in pure Swift over the socket API and Swift concurrency,
-/// with no dependency besides its own socket layer, so it builds in seconds where a SwiftNIO-based server
-/// takes minutes on every CI run, and this endpoint needs nothing more than one POST route.
+/// The server is ``IntakeServer``, ours, on sockets and `poll`: the endpoint may face the network, and it must
+/// keep a connection limit, header and body deadlines and authentication before the body, and must go on
+/// when `accept` runs out of descriptors. If it stops anyway, ``failure`` says why and the run is told.
 package final class WebhookListener: Sendable {
-    private let server: HTTPServer
-    private let running: Task<Void, Never>
+    private let server: IntakeServer
+    private let stopped: Failure
     /// The address actually listened on (`127.0.0.1:40123` for `127.0.0.1:0`).
     package let address: String
 
     /// The most bytes of one body: the same limit as one line of a stream.
     package static let bodyLimit = AlertReader.maximumLineLength
 
-    /// Binds and starts serving; returns once listening.
-    ///
-    /// - Throws: ``WatchError/badListenAddress(_:reason:)`` or ``WatchError/cannotListen(address:reason:)``.
-    package static func start(listen: String, watcher: Watcher, ledger: Ledger) async throws(WatchError)
-        -> WebhookListener
-    {
-        let (host, port) = try ListenAddress.parse(listen)
-        let socketAddress: any SocketAddress
-        do {
-            if host.contains(":") {
-                socketAddress = try sockaddr_in6.inet6(ip6: host, port: port)
-            } else {
-                socketAddress = try sockaddr_in.inet(ip4: host, port: port)
-            }
-        } catch {
-            throw .badListenAddress(listen, reason: "\(host) is not a numeric IPv4 or IPv6 address")
-        }
-        // FlyingFox's default logger prints to stdout, which is the outcome stream: keep it quiet.
-        let server = HTTPServer(
-            config: .init(address: socketAddress, timeout: 30, logger: .disabled))
-        let requests = RequestCounter()
-        await server.appendRoute("POST /") { request in
-            await handle(request, number: requests.next(), watcher: watcher, ledger: ledger)
-        }
-        await server.appendRoute("/") { _ in
-            json(.methodNotAllowed, body(error: "POST an alert to /"), headers: [HTTPHeader("Allow"): "POST"])
-        }
-        let failure = Failure()
-        let running = Task {
-            do { try await server.run() } catch { failure.set(String(describing: error)) }
-        }
-        // `run` reports a bind failure by returning; `waitUntilListening` would only time out.
-        while await !server.isListening {
-            if let reason = failure.value {
-                throw .cannotListen(address: listen, reason: reason)
-            }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        let bound: String
-        switch await server.listeningAddress {
-        case .ip4(let ip, let port): bound = "\(ip):\(port)"
-        case .ip6(let ip, let port): bound = "[\(ip)]:\(port)"
-        default: bound = listen
-        }
-        return WebhookListener(server: server, running: running, address: bound)
+    /// How the endpoint protects itself.
+    package struct Options: Sendable {
+        /// `--token-file`'s token: every request must carry `Authorization: Bearer <token>`.
+        package var token: [UInt8]?
+        package var maxConnections = 256
+        package var headerSeconds = 10.0
+        package var bodySeconds = 30.0
+        package var maxRequestsPerConnection = 100
+
+        package init(token: [UInt8]? = nil) { self.token = token }
     }
 
-    private init(server: HTTPServer, running: Task<Void, Never>, address: String) {
+    /// Binds and starts serving; returns once listening.
+    ///
+    /// - Parameter onFailure: told once, from the server's thread, why it stopped when it was not asked to.
+    /// - Throws: ``WatchError/badListenAddress(_:reason:)`` (a non-loopback address without a token too) or
+    ///   ``WatchError/cannotListen(address:reason:)``.
+    package static func start(
+        listen: String, options: Options = Options(), watcher: Watcher, ledger: Ledger,
+        onFailure: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(WatchError) -> WebhookListener {
+        let (host, port) = try ListenAddress.parse(listen)
+        if options.token == nil, !ListenAddress.isLoopback(host) {
+            throw .badListenAddress(
+                listen, reason: "\(host) is not a loopback address: give --token-file so that only your sender is heard")
+        }
+        var limits = IntakeServer.Limits()
+        limits.maxConnections = min(options.maxConnections, connectionRoom())
+        limits.headerSeconds = options.headerSeconds
+        limits.bodySeconds = options.bodySeconds
+        limits.maxRequestsPerConnection = options.maxRequestsPerConnection
+        limits.maxBodyBytes = bodyLimit
+        let requests = RequestCounter()
+        let stopped = Failure()
+        let server: IntakeServer
+        do {
+            server = try IntakeServer(
+                host: host, port: port, token: options.token, limits: limits,
+                handler: { request in
+                    await route(request, requests: requests, watcher: watcher, ledger: ledger)
+                },
+                onStop: { reason in
+                    guard let reason else { return }
+                    stopped.set(reason)
+                    onFailure(reason)
+                })
+        } catch {
+            throw .cannotListen(address: listen, reason: error.description)
+        }
+        return WebhookListener(server: server, stopped: stopped, address: server.address)
+    }
+
+    /// How many connections the descriptor limit leaves room for, keeping 32 for the journal, bundles and the
+    /// engine; the soft limit is raised to the hard one first.
+    static func connectionRoom() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 64 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return max(4, Int(min(limit.rlim_cur, 1 << 20)) - 32)
+    }
+
+    private init(server: IntakeServer, stopped: Failure, address: String) {
         self.server = server
-        self.running = running
+        self.stopped = stopped
         self.address = address
     }
+
+    /// Why the listener stopped on its own, if it did.
+    package var failure: String? { stopped.value }
+
+    /// Connections and requests so far.
+    var statistics: IntakeServer.Counters { server.statistics }
 
     /// Stops listening; a request being answered gets half a second to finish. By the time the run stops the
     /// listener, every request's alert has been taken, so only its response is left to send.
     package func stop() async {
-        await server.stop(timeout: 0.5)
-        await running.value
+        let server = self.server
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                server.stop(grace: 0.5)
+                done.resume()
+            }
+        }
     }
 
     // MARK: - Requests
 
-    private static func handle(_ request: HTTPRequest, number: Int, watcher: Watcher, ledger: Ledger) async
-        -> HTTPResponse
+    private static func route(_ request: IntakeServer.Request, requests: RequestCounter, watcher: Watcher, ledger: Ledger)
+        async -> IntakeServer.Response
+    {
+        guard request.path == "/" else { return json(404, body(error: "POST an alert to /")) }
+        guard request.method == "POST" else {
+            return json(405, body(error: "POST an alert to /"), headers: [("Allow", "POST")])
+        }
+        return await handle(request.body, number: requests.next(), watcher: watcher, ledger: ledger)
+    }
+
+    private static func handle(_ received: [UInt8]?, number: Int, watcher: Watcher, ledger: Ledger) async
+        -> IntakeServer.Response
     {
         let place = AlertIdentity(source: "http", request: number)
         let receivedAt = Date()
-        let raw: [UInt8]
-        do {
-            guard let received = try await readBody(request) else {
-                let reason = "the body is larger than \(bodyLimit) bytes"
-                let error = AlertParseError(.malformed, source: "http request \(number)", reason: reason)
-                _ = await watcher.take(.init(place: place, raw: [], parsed: .failure(error)), policy: .refuseWhenFull)
-                return json(.payloadTooLarge, body(error: reason))
-            }
-            raw = received
-        } catch {
-            return json(.badRequest, body(error: "the body could not be read: \(error)"))
+        guard let raw = received else {
+            let reason = "the body is larger than \(bodyLimit) bytes"
+            let error = AlertParseError(.malformed, source: "http request \(number)", reason: reason)
+            _ = await watcher.take(.init(place: place, raw: [], parsed: .failure(error)), policy: .refuseWhenFull)
+            return json(413, body(error: reason))
         }
         let parsed: Result<FalcoAlert, AlertParseError>
         if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
@@ -115,45 +146,31 @@ package final class WebhookListener: Sendable {
         case .queued, .merged:
             // 200 means ours now: wait until the journal holds it.
             await ledger.flush()
-            return json(.ok, body(status: admission == .queued ? "queued" : "merged"))
+            return json(200, body(status: admission == .queued ? "queued" : "merged"))
         case .skipped(let reason):
-            return json(.ok, body(status: "skipped", reason: reason))
+            return json(200, body(status: "skipped", reason: reason))
         case .invalid(let reason):
-            return json(.badRequest, body(error: reason))
+            return json(400, body(error: reason))
         case .full:
             return json(
-                .serviceUnavailable, body(error: "the investigation queue is full; send it again later"),
-                headers: [HTTPHeader("Retry-After"): "5"])
+                503, body(error: "the investigation queue is full; send it again later"), headers: [("Retry-After", "5")])
         case .stopping:
-            return json(.serviceUnavailable, body(error: "watch is stopping"))
+            return json(503, body(error: "watch is stopping"))
         }
     }
 
-    /// The body, or `nil` when it is larger than ``bodyLimit`` (what is left of it is drained by the server).
-    private static func readBody(_ request: HTTPRequest) async throws -> [UInt8]? {
-        if let declared = request.bodySequence.count, declared > bodyLimit { return nil }
-        var bytes: [UInt8] = []
-        for try await chunk in request.bodySequence {
-            guard bytes.count + chunk.count <= bodyLimit else { return nil }
-            bytes.append(contentsOf: chunk)
-        }
-        return bytes
+    private static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> IntakeServer.Response {
+        IntakeServer.Response(status: status, headers: headers + [("Content-Type", "application/json")], body: body)
     }
 
-    private static func json(_ status: HTTPStatusCode, _ body: Data, headers: HTTPHeaders = [:]) -> HTTPResponse {
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return HTTPResponse(statusCode: status, headers: headers, body: body)
-    }
-
-    private static func body(status: String, reason: String? = nil) -> Data {
+    private static func body(status: String, reason: String? = nil) -> [UInt8] {
         var members = [FieldMember(name: "status", value: .string(status))]
         if let reason { members.append(FieldMember(name: "reason", value: .string(reason))) }
-        return Data((FieldValue.object(members).jsonText(sortedKeys: true) + "\n").utf8)
+        return Array((FieldValue.object(members).jsonText(sortedKeys: true) + "\n").utf8)
     }
 
-    private static func body(error: String) -> Data {
-        Data((FieldValue.object([FieldMember(name: "error", value: .string(error))]).jsonText() + "\n").utf8)
+    private static func body(error: String) -> [UInt8] {
+        Array((FieldValue.object([FieldMember(name: "error", value: .string(error))]).jsonText() + "\n").utf8)
     }
 }
 
@@ -168,6 +185,30 @@ package enum ListenAddress {
         if host == "localhost" { host = "127.0.0.1" }
         guard !host.isEmpty else { throw .badListenAddress(text, reason: "no host") }
         return (host, port)
+    }
+
+    /// `127.0.0.0/8` and `::1` (also written `::ffff:127.x.y.z`): reachable from this machine only.
+    package static func isLoopback(_ host: String) -> Bool {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+    }
+
+    /// The token in `--token-file`: its content without surrounding white space; at least 16 bytes, so that
+    /// it cannot be guessed in a run's lifetime.
+    package static func token(fromFile path: String) throws(WatchError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .badToken(path: path, reason: "cannot be read")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.utf8.count >= 16 else { throw .badToken(path: path, reason: "the token must be at least 16 bytes") }
+        guard !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true })
+        else { throw .badToken(path: path, reason: "the token must be one word of printable characters") }
+        return Array(text.utf8)
     }
 }
 

@@ -11,8 +11,9 @@ import Foundation
 /// accepted and not finished.
 ///
 /// Three records, each with the alert's `entry` number:
-/// - `{"alert":{…},"entry":7,"raw":"{…}","receivedAt":"…","record":"accepted"}` when the alert is accepted
-///   (`rawBase64` instead of `raw` when its bytes are not UTF-8);
+/// - `{"alert":{…},"entry":7,"raw":"{…}","receivedAt":"…","record":"accepted","sha256":"…"}` when the alert is
+///   accepted (`rawBase64` instead of `raw` when its bytes are not UTF-8; `rawOmitted` with the byte count when
+///   they are past ``RecordText/keptRawLimit``: then a restart reports it, it cannot investigate it again);
 /// - `{"action":"investigated","bundle":"…","entry":7,"error":null,"record":"outcome","verdict":"confirmed"}`
 ///   once its outcome line is printed: it is finished;
 /// - `{"entry":7,"reason":"…","record":"deferred"}` when the run stopped before it was finished: still owed.
@@ -27,6 +28,9 @@ package final class Journal {
         package var identity: AlertIdentity
         package var raw: [UInt8]
         package var receivedAt: Date
+        /// Set when the journal kept only the size of the alert's bytes (past ``RecordText/keptRawLimit``).
+        package var omittedBytes: Int? = nil
+        package var sha256: String? = nil
     }
 
     package let path: String
@@ -72,10 +76,11 @@ package final class Journal {
 
     // MARK: - Records
 
-    /// Keys sorted: `alert`, `entry`, `raw` (or `rawBase64`), `receivedAt`, `record`.
+    /// Keys sorted: `alert`, `entry`, `raw` (or `rawBase64`, `rawOmitted`), `receivedAt`, `record`, `sha256`.
     static func accepted(entry: Int, identity: AlertIdentity, raw: [UInt8], receivedAt: Date) -> String {
         "{\"alert\":\(identity.json.jsonText()),\"entry\":\(entry)," + RecordText.rawMember(raw)
-            + ",\"receivedAt\":\"\(RecordText.timestamp(receivedAt))\",\"record\":\"accepted\"}\n"
+            + ",\"receivedAt\":\"\(RecordText.timestamp(receivedAt))\",\"record\":\"accepted\""
+            + ",\"sha256\":\"\(RecordText.sha256(raw))\"}\n"
     }
 
     static func outcome(entry: Int, action: Outcome.Action, bundle: String?, verdict: String?, error: String?)
@@ -108,7 +113,9 @@ package final class Journal {
         var alert: AlertIdentity?
         var raw: String?
         var rawBase64: String?
+        var rawOmitted: Int?
         var receivedAt: String?
+        var sha256: String?
     }
 
     private func read() throws(WatchError) {
@@ -138,6 +145,7 @@ package final class Journal {
             case "accepted":
                 guard let identity = record.alert,
                     let raw = RecordText.rawBytes(text: record.raw, base64: record.rawBase64)
+                        ?? (record.rawOmitted != nil ? [] : nil)
                 else {
                     badLines.append(number)
                     return
@@ -145,7 +153,8 @@ package final class Journal {
                 let receivedAt = record.receivedAt.flatMap(AlertTime.init)?.date ?? Date()
                 if open[record.entry] == nil { order.append(record.entry) }
                 open[record.entry] = Unfinished(
-                    entry: record.entry, identity: identity, raw: raw, receivedAt: receivedAt)
+                    entry: record.entry, identity: identity, raw: raw, receivedAt: receivedAt,
+                    omittedBytes: record.rawOmitted, sha256: record.sha256)
             case "outcome":
                 open[record.entry] = nil
             default:

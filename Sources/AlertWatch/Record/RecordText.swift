@@ -19,9 +19,16 @@ package enum RecordText {
         return EngineTime(unixNanoseconds: Int64(total)).description
     }
 
+    /// The most bytes of an alert a journal or merged-alerts record keeps. A Falco alert is a few KiB; a body
+    /// past this is kept as its identity, size and sha256 only, so a flood of large POSTs cannot fill the disk
+    /// through the records.
+    package static let keptRawLimit = 64 << 10
+
     /// The member that carries an alert's bytes exactly, written: `"raw":"…"` (JSON-escaped text) when they are
-    /// UTF-8, else `"rawBase64":"…"`. Both names sort between `entry` and `receivedAt`.
+    /// UTF-8, else `"rawBase64":"…"`; past ``keptRawLimit``, `"rawOmitted":<bytes>` instead. All sort between
+    /// `entry` and `receivedAt`.
     static func rawMember(_ raw: [UInt8]) -> String {
+        if raw.count > keptRawLimit { return "\"rawOmitted\":\(raw.count)" }
         if let quoted = quotedPrintableASCII(raw) { return "\"raw\":" + quoted }
         if let text = String(validating: raw, as: UTF8.self) { return "\"raw\":" + JSONText.quoted(text) }
         return "\"rawBase64\":\"" + Data(raw).base64EncodedString() + "\""

@@ -25,6 +25,10 @@ package actor Watcher {
         package var filter: AlertFilter
         /// Seconds investigations in flight get to finish once the run is stopping.
         package var stopTimeout: Double
+        /// `--max-disk`: past it, alerts that need a new bundle fail instead (see ``DiskBudget``).
+        package var diskBudget: DiskBudget?
+        /// Told once when the disk budget starts refusing bundles (stderr).
+        package var notice: @Sendable (String) -> Void = { _ in }
 
         package init(
             output: URL, jobs: Int = 2, queueCapacity: Int = 64, dedupeWindow: Double = 600,
@@ -117,6 +121,8 @@ package actor Watcher {
     /// Readable without waiting for the actor, by the stream reader between lines.
     private let stopFlag = CancellationFlag()
     private var statistics = Statistics()
+    private var diskBudget: DiskBudget?
+    private var saidDiskFull = false
 
     /// Counts for the run's closing summary.
     package struct Statistics: Sendable, Hashable {
@@ -134,6 +140,7 @@ package actor Watcher {
         deduper = Deduper(window: settings.dedupeWindow)
         namer = BundleNamer(folder: settings.output)
         nextEntry = max(1, firstEntry)
+        diskBudget = settings.diskBudget
     }
 
     /// Whether the run is stopping: readers stop reading.
@@ -192,6 +199,19 @@ package actor Watcher {
             }
             return .merged
         }
+
+        if let refusal = diskBudget?.refusal() {
+            // Accepted and refused loudly: the journal keeps the alert and says why it has no bundle.
+            if !saidDiskFull {
+                saidDiskFull = true
+                settings.notice("watch: \(refusal); alerts that need a bundle fail until space is freed")
+            }
+            let entry = accept(arrival, identity)
+            ledger.add(
+                .outcome(Outcome(alert: identity, action: .failed, error: refusal), entry: entry, isFinal: true))
+            return .queued
+        }
+        saidDiskFull = false
 
         let id = nextGroup
         let destination = namer.claim(containerID: container, time: alert.time, arrival: arrival.receivedAt)
@@ -281,6 +301,7 @@ package actor Watcher {
         let spool = BundleNamer.spool(for: job.destination)
         switch end {
         case .bundled(let bundle, let verdict, _):
+            diskBudget?.invalidate()
             ledger.add(
                 .outcome(
                     Outcome(alert: job.identity, action: .investigated, bundle: bundle.path, verdict: verdict),

@@ -15,7 +15,8 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
     private var occurrences: [String: Int] = [:]
     private let observer: (@Sendable (Recording.Exchange, _ started: Date, _ seconds: Double) -> Void)?
 
-    /// Creates `folder` (which must not exist yet, or be empty) and records into it.
+    /// Creates `folder` (which must not exist yet, or be empty) and records into it: folders 0700 and files 0600
+    /// whatever the umask, since a recording holds the container's environment, executable and logs.
     ///
     /// - Parameter observer: told of each exchange when it completes, with its start time and duration
     ///   (an evidence bundle's collection log); timings are not part of the recording, which must diff cleanly.
@@ -32,7 +33,12 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
             if let existing = try? files.contentsOfDirectory(atPath: folder.path), !existing.isEmpty {
                 throw DockerEngineError.badRecording(path: folder.path, detail: "folder exists and is not empty")
             }
-            try files.createDirectory(at: folder.appendingPathComponent(Recording.bodiesFolder), withIntermediateDirectories: true)
+            try files.createDirectory(at: folder, withIntermediateDirectories: true)
+            for path in [folder.path, folder.appendingPathComponent(Recording.bodiesFolder).path] {
+                guard mkdir(path, 0o700) == 0 || errno == EEXIST, chmod(path, 0o700) == 0 else {
+                    throw DockerEngineError.badRecording(path: path, detail: "cannot create: \(String(cString: strerror(errno)))")
+                }
+            }
             try writeIndex()
         } catch let error as DockerEngineError {
             throw error
@@ -74,7 +80,7 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
                             contentType: responseHead.header("Content-Type"))
                         bodyPath = folder.appendingPathComponent(Recording.bodiesFolder)
                             .appendingPathComponent(name).path
-                        do { bodyFile = try BlockFileWriter(creating: bodyPath, mode: 0o644) } catch {
+                        do { bodyFile = try BlockFileWriter(creating: bodyPath, mode: 0o600) } catch {
                             throw DockerEngineError.badRecording(path: bodyPath, detail: "cannot create: \(error)")
                         }
                         bodyName = name
@@ -90,7 +96,7 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
             // keep what arrived, so a replay reaches the same point.
             failure = error
         }
-        do { try bodyFile?.finish() } catch {
+        do { try bodyFile?.finish(mode: 0o600) } catch {
             failure = failure ?? DockerEngineError.badRecording(path: bodyPath, detail: "cannot write: \(error)")
         }
 
@@ -137,6 +143,31 @@ package final class RecordingTransport: EngineTransport, @unchecked Sendable {
         sorted.observations.sort { ($0.path, $0.operation) < ($1.path, $1.operation) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(sorted).write(to: folder.appendingPathComponent(Recording.indexName), options: .atomic)
+        try Self.writePrivately(try encoder.encode(sorted), to: folder.appendingPathComponent(Recording.indexName).path)
+    }
+
+    /// Replaces `path` with `data` atomically (a temporary sibling, renamed), mode 0600 whatever the umask.
+    private static func writePrivately(_ data: Data, to path: String) throws {
+        let temporary = path + ".partial"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw DockerEngineError.badRecording(path: temporary, detail: "cannot create: \(String(cString: strerror(errno)))")
+        }
+        var failure: Int32 = fchmod(descriptor, 0o600) == 0 ? 0 : errno
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while failure == 0, offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                if written <= 0 { failure = errno } else { offset += written }
+            }
+        }
+        close(descriptor)
+        if failure == 0, rename(temporary, path) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary)
+            throw DockerEngineError.badRecording(path: path, detail: "cannot write: \(String(cString: strerror(failure)))")
+        }
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 ///
 /// A request asked more than once gets the recorded answers in order, then the last one again.
 /// A request the recording lacks is an error naming it, never a guess.
+///
+/// A recording may come from someone else, so a body is read only if it is a regular file inside `bodies/`
+/// (opened without following a symlink, for the file or the folder: never a FIFO, a device or a host file),
+/// no larger than ``maxBodyBytes``, and the whole replay must finish within ``timeLimit`` seconds.
 package final class ReplayTransport: EngineTransport, @unchecked Sendable {
     // @unchecked: `served` is only touched under `lock`; everything else is immutable.
 
@@ -13,9 +17,22 @@ package final class ReplayTransport: EngineTransport, @unchecked Sendable {
     private let answers: [String: [Recording.Exchange]]
     private let lock = NSLock()
     private var served: [String: Int] = [:]
+    /// The most bytes one body may hold.
+    package let maxBodyBytes: Int64
+    /// Seconds from the first request after which the replay stops with `timedOut`.
+    package let timeLimit: Double
+    private var started: Date?
 
-    package init(folder: URL) throws(DockerEngineError) {
+    /// A body is at most 4 GiB (collect's archive cap is 1 GiB) and a replay ends within 10 minutes.
+    package static let defaultMaxBodyBytes: Int64 = 4 << 30
+    package static let defaultTimeLimit: Double = 600
+
+    package init(
+        folder: URL, maxBodyBytes: Int64 = defaultMaxBodyBytes, timeLimit: Double = defaultTimeLimit
+    ) throws(DockerEngineError) {
         self.folder = folder
+        self.maxBodyBytes = maxBodyBytes
+        self.timeLimit = timeLimit
         let indexURL = folder.appendingPathComponent(Recording.indexName)
         let data: Data
         do { data = try Data(contentsOf: indexURL) } catch {
@@ -51,15 +68,64 @@ package final class ReplayTransport: EngineTransport, @unchecked Sendable {
         try head(ResponseHead(status: exchange.status, headers: exchange.headers))
         guard let bodyPath = exchange.body else { return }
 
-        let url = folder.appendingPathComponent(bodyPath)
-        let file: FileHandle
-        do { file = try FileHandle(forReadingFrom: url) } catch {
-            throw DockerEngineError.badRecording(path: url.path, detail: "body file missing")
+        let file = try openBody(bodyPath)
+        defer { close(file) }
+        let deadline = startedAt().addingTimeInterval(timeLimit)
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var total: Int64 = 0
+        while true {
+            guard Date() < deadline else {
+                throw DockerEngineError.timedOut(endpoint: endpoint.description, request: target, seconds: timeLimit)
+            }
+            let count = chunk.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            guard count >= 0 else {
+                throw DockerEngineError.badRecording(path: bodyPath, detail: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            total += Int64(count)
+            guard total <= maxBodyBytes else {
+                throw DockerEngineError.badRecording(path: bodyPath, detail: "larger than \(maxBodyBytes) bytes")
+            }
+            try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
-        defer { try? file.close() }
-        while let chunk = try file.read(upToCount: 64 << 10), !chunk.isEmpty {
-            try chunk.withUnsafeBytes { try body($0) }
+    }
+
+    /// Opens a body under `bodies/` without following a symlink (neither `bodies` nor the file), and only if it
+    /// is a regular file within the size limit: a FIFO or a device would hang the replay or never end.
+    private func openBody(_ bodyPath: String) throws(DockerEngineError) -> Int32 {
+        let bodies = folder.appendingPathComponent(Recording.bodiesFolder).path
+        let directory = open(bodies, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard directory >= 0 else {
+            throw .badRecording(path: bodies, detail: "not a plain folder: \(String(cString: strerror(errno)))")
         }
+        defer { close(directory) }
+        let name = String(bodyPath.dropFirst(Recording.bodiesFolder.count + 1))
+        let file = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard file >= 0 else {
+            let reason = errno == ELOOP ? "a symbolic link" : String(cString: strerror(errno))
+            throw .badRecording(path: bodyPath, detail: "body file unusable: \(reason)")
+        }
+        var info = stat()
+        guard fstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(file)
+            throw .badRecording(path: bodyPath, detail: "body file is not a regular file")
+        }
+        guard Int64(info.st_size) <= maxBodyBytes else {
+            close(file)
+            throw .badRecording(path: bodyPath, detail: "body file is larger than \(maxBodyBytes) bytes")
+        }
+        return file
+    }
+
+    /// When the replay's first request was answered: its time limit runs from there.
+    private func startedAt() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        if let started { return started }
+        let now = Date()
+        started = now
+        return now
     }
 
     /// Host observations recorded with the conversation, for a replayed host view.

@@ -427,6 +427,15 @@ package struct TarReader: Sendable {
         }
     }
 
+    /// The pax keys ``applyPending(to:)`` reads; others are checked for form and dropped.
+    private static let appliedPAXKeys: Set<String> = ["path", "linkpath", "size", "mtime", "uid", "gid", "uname", "gname"]
+
+    /// The pax and long-name bytes held for the next entry.
+    package var pendingMetadataBytes: Int {
+        pendingPAX.reduce(0) { $0 + $1.key.utf8.count + $1.value.count } + (pendingLongName?.count ?? 0)
+            + (pendingLongLink?.count ?? 0)
+    }
+
     private mutating func paxNumber(_ key: String, _ text: String) throws -> Int64 {
         guard let value = Self.decimal(text) else { throw fail("pax \(key) '\(text)' is not a decimal number") }
         return value
@@ -441,8 +450,13 @@ package struct TarReader: Sendable {
         case .gnuLongLink:
             pendingLongLink = Self.trimmingTrailingNULs(data)
         case .paxLocal:
-            let records = try parsePAX(data)
+            // Only the keys applied to an entry are kept, and all of them together within one record's limit:
+            // a run of `x` records with other keys (or the same ones again) cannot grow memory.
+            let records = try parsePAX(data).filter { Self.appliedPAXKeys.contains($0.key) }
             pendingPAX.merge(records) { _, new in new }
+            guard pendingMetadataBytes <= maxMetadataBytes else {
+                throw fail("pax records before one entry hold more than \(maxMetadataBytes) bytes")
+            }
         case .paxGlobal:
             _ = try parsePAX(data)
         }

@@ -86,15 +86,42 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         }
     }
 
+    /// Sends one unary gRPC call over HTTP/2 (prior knowledge: no upgrade, as gRPC servers expect).
+    ///
+    /// Only `GRPCCall.readOnlyPaths` are sent; anything else is refused here, before a connection is made.
+    /// - Returns: the answer's head with its trailers merged in (gRPC puts `grpc-status` there).
+    package func send(
+        _ call: GRPCCall,
+        head: (ResponseHead) throws -> Void,
+        body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> ResponseHead {
+        guard call.isReadOnly else { throw DockerEngineError.methodRefused(HTTPMethod(rawValue: "POST"), request: call.path) }
+        let request = EngineRequest(HTTPMethod(rawValue: "POST"), call.path.split(separator: "/").map(String.init), isVersioned: false)
+        let handle = try borrowHandle()
+        defer { returnHandle(handle) }
+        return try withoutActuallyEscaping(head) { head in
+            try withoutActuallyEscaping(body) { body in
+                let transfer = Transfer(head: head, body: body, isCancelled: isCancelled)
+                try perform(request, target: call.path, on: handle, transfer: transfer, post: call.body)
+                return ResponseHead(status: transfer.status, headers: transfer.headers)
+            }
+        }
+    }
+
     // MARK: - One transfer
 
-    private func perform(_ request: EngineRequest, target: String, on handle: UnsafeMutableRawPointer, transfer: Transfer) throws {
+    private func perform(
+        _ request: EngineRequest, target: String, on handle: UnsafeMutableRawPointer, transfer: Transfer, post: [UInt8]? = nil
+    ) throws {
         curl_easy_reset(handle)  // keeps the connection cache, clears every option
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let described = "\(request.method) \(target)"
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
 
         let code: CURLcode = try errorBuffer.withUnsafeMutableBufferPointer { errorBytes in
             try configure(handle, request: request, target: target, errorBuffer: errorBytes.baseAddress)
+            if let post { headerList = try configureGRPC(handle, body: post) }
             let context = Unmanaged.passUnretained(transfer).toOpaque()
             try set(handle, CURLOPT_HEADERDATA, pointer: context)
             try set(handle, CURLOPT_WRITEDATA, pointer: context)
@@ -170,6 +197,34 @@ package final class CurlTransport: EngineTransport, @unchecked Sendable {
         case .recording:
             throw DockerEngineError.invalidEndpoint(endpoint.description, reason: "not a live engine")
         }
+    }
+
+    /// A gRPC unary call: `POST` over HTTP/2 with prior knowledge, gRPC's headers, the body copied to libcurl.
+    /// - Returns: the header list, which must outlive the transfer.
+    private func configureGRPC(_ handle: UnsafeMutableRawPointer, body: [UInt8]) throws -> UnsafeMutablePointer<curl_slist>? {
+        try set(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE))
+        // A fresh connection per call: Debian 12's libcurl (7.88) fails the next POST on a reused
+        // prior-knowledge HTTP/2 connection ("Error in the HTTP2 framing layer") before it is sent.
+        try set(handle, CURLOPT_FRESH_CONNECT, 1)
+        try set(handle, CURLOPT_FORBID_REUSE, 1)
+        try set(handle, CURLOPT_POST, 1)
+        try set(handle, CURLOPT_POSTFIELDSIZE, body.count)
+        try body.withUnsafeBytes { bytes in
+            try check(ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)), "request body")
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in ["content-type: application/grpc", "te: trailers", "Expect:"] {
+            guard let longer = curl_slist_append(list, line) else {
+                curl_slist_free_all(list)
+                throw DockerEngineError.transport(endpoint: endpoint.description, request: "setup", detail: "curl_slist_append failed")
+            }
+            list = longer
+        }
+        do { try check(ccurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "gRPC headers") } catch {
+            curl_slist_free_all(list)
+            throw error
+        }
+        return list
     }
 
     // MARK: - Errors

@@ -225,11 +225,16 @@ extension Collector {
         let hostPath = "/proc/\(pid)/exe"
         let before = Self.readLink(hostPath)
         let started = Date()
-        let descriptor = open(hostPath, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let reason = lastError()
-            journal.record(.init(path: hostPath, started: started, seconds: 0, bytes: 0, error: reason))
-            journal.note("\(hostPath) could not be read: \(reason)")
+        // Held by its /proc folder, checked to be the container's, read through that folder (ProcessHold).
+        let containerID = report.container?.id ?? ""
+        let descriptor: Int32
+        let hold: ProcessHold
+        do {
+            hold = try ProcessHold(pid: pid, containerID: containerID)
+            descriptor = try hold.openExecutable()
+        } catch {
+            journal.record(.init(path: hostPath, started: started, seconds: 0, bytes: 0, error: error.description))
+            journal.note("\(hostPath) was not read: \(error)")
             return
         }
         defer { close(descriptor) }
@@ -267,7 +272,7 @@ extension Collector {
             journal.capReached("\(writer.relativePath): first \(settings.maxFileBytes) bytes kept (--max-file-bytes)")
         }
         if let readError { journal.note("\(hostPath) could not be read to the end: \(readError)") }
-        if before != after {
+        if before != after || !hold.isStill(containerID: containerID) {
             journal.note(
                 "\(hostPath) pointed elsewhere after the read (the process may have ended and its pid been reused)")
         }

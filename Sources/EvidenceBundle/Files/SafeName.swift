@@ -1,3 +1,4 @@
+import FalcoAlerts
 import Foundation
 
 /// File names for things whose names come from the container (tar entries, container paths).
@@ -55,17 +56,14 @@ package final class NameAllocator: @unchecked Sendable {
     }
 }
 
-/// Text from the container made safe to print and to read: control characters as `\xHH`.
+/// Text from the container made safe to print and to read, through the one terminal-safe escaper
+/// (controls, bidirectional overrides and line separators shown as escapes), cut at `limit` characters.
 enum VisibleText {
     static func escaped(_ text: String, limit: Int = 200) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                out += String(format: "\\x%02x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return text.unicodeScalars.count > limit ? out + "…" : out
+        let scalars = text.unicodeScalars
+        guard scalars.count > limit else { return FalcoAlerts.VisibleText.terminal(text) }
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: scalars.prefix(limit))
+        return FalcoAlerts.VisibleText.terminal(String(head)) + "…"
     }
 }

@@ -5,11 +5,21 @@ import Foundation
 ///
 /// Every path written is the staging root plus a relative path this module built from fixed names
 /// and `SafeName`s; nothing from the container or the engine is ever joined in as is.
+///
+/// The run building it holds a `flock` on the staging folder until it is published or discarded, so a later
+/// run can tell a staging folder left by a crash (nobody holds it) from one being filled, and remove it
+/// (``removeStale(in:)``). Before the rename every file and folder is `fsync`ed, and the parent folder after
+/// it: once `publish` returns (and so before watch's journal records the outcome) the bundle is on disk.
 package struct StagingFolder: Sendable {
     /// Where the finished bundle goes.
     package let destination: URL
     /// The folder being filled.
     package let root: URL
+    /// The open, locked staging folder.
+    private let lock: FolderLock
+
+    /// The name part that marks a staging folder: `.NAME.partial-HEX`.
+    static let partialMarker = ".partial-"
 
     /// Creates the staging folder (0700) beside `destination`.
     ///
@@ -27,17 +37,19 @@ package struct StagingFolder: Sendable {
         guard stat(parent.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw .cannotCreate(path: destination.path, reason: "its parent folder \(parent.path) does not exist")
         }
+        // A collect into the same folder that died earlier left its staging folder here.
+        removeStale(in: parent, for: name)
         for _ in 0..<8 {
             let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-            let root = parent.appendingPathComponent(".\(name).partial-\(suffix)")
+            let root = parent.appendingPathComponent(".\(name)\(partialMarker)\(suffix)")
             if mkdir(root.path, 0o700) == 0 {
                 // mkdir's mode passes through the umask; 0700 is the contract whatever the umask.
-                guard chmod(root.path, 0o700) == 0 else {
+                guard chmod(root.path, 0o700) == 0, let lock = FolderLock(root.path) else {
                     let reason = lastError()
                     rmdir(root.path)
                     throw .cannotCreate(path: root.path, reason: reason)
                 }
-                return StagingFolder(destination: destination, root: root)
+                return StagingFolder(destination: destination, root: root, lock: lock)
             }
             if errno != EEXIST { throw .cannotCreate(path: root.path, reason: lastError()) }
         }
@@ -145,11 +157,18 @@ package struct StagingFolder: Sendable {
     }
 
     /// Renames the finished bundle to its destination, refusing (atomically where the kernel
-    /// allows) if something appeared there meanwhile.
-    package func publish() throws(EvidenceBundleError) {
+    /// allows) if something appeared there meanwhile. Every file and folder is synced to disk first, and
+    /// the parent folder after the rename, so a power loss cannot leave a published bundle of empty files.
+    package func publish(syncing sync: FileSync = .system) throws(EvidenceBundleError) {
+        for item in try items() {
+            try sync.sync(root.path + "/" + item.relativePath, item.isDirectory)
+        }
+        try sync.sync(root.path, true)
         let outcome = AtomicRename.renameNoReplace(root.path, destination.path)
         switch outcome {
         case .done:
+            lock.release()
+            try sync.sync(destination.deletingLastPathComponent().path, true)
             return
         case .exists:
             throw .bundleExists(path: destination.path)
@@ -161,6 +180,74 @@ package struct StagingFolder: Sendable {
     /// Removes the staging folder and everything in it (links are removed, never followed).
     package func discard() {
         try? FileManager.default.removeItem(atPath: root.path)
+        lock.release()
+    }
+
+    /// Removes the staging folders in `parent` that a run left behind when it died: named like one, a real
+    /// folder (never a symlink), older than `minimumAge` seconds (a run that just made one may not hold
+    /// its lock yet), and locked by nobody; with `bundle`, only that bundle's. Returns the names removed.
+    @discardableResult
+    package static func removeStale(in parent: URL, for bundle: String? = nil, minimumAge: Double = 60) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+        var removed: [String] = []
+        let prefix = bundle.map { ".\($0)\(partialMarker)" } ?? "."
+        for name in names where name.hasPrefix(prefix) && name.contains(partialMarker) {
+            let path = parent.path + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+                Date().timeIntervalSince1970 - Double(info.st_ctim.tv_sec) >= minimumAge,
+                let lock = FolderLock(path)
+            else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+            lock.release()
+            removed.append(name)
+        }
+        return removed.sorted()
+    }
+}
+
+/// How ``StagingFolder/publish(syncing:)`` makes a file or folder durable: `fsync` by default; tests watch it.
+package struct FileSync: Sendable {
+    package var sync: @Sendable (_ path: String, _ isFolder: Bool) throws(EvidenceBundleError) -> Void
+
+    package init(sync: @escaping @Sendable (_ path: String, _ isFolder: Bool) throws(EvidenceBundleError) -> Void) {
+        self.sync = sync
+    }
+
+    /// Opens the path (never through a symlink) and `fsync`s it.
+    package static let system = FileSync { path, isFolder throws(EvidenceBundleError) in
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (isFolder ? O_DIRECTORY : 0))
+        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: "cannot open to sync: \(lastError())") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .writeFailed(path: path, reason: "fsync: \(lastError())") }
+    }
+}
+
+/// An exclusive `flock` on a folder, held until released (or the process ends, which is what marks a
+/// staging folder as left by a dead run).
+final class FolderLock: @unchecked Sendable {
+    // @unchecked: `descriptor` is only touched under `mutex`.
+    private let mutex = NSLock()
+    private var descriptor: Int32
+
+    /// Nil when the folder cannot be opened or someone else holds the lock.
+    init?(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit { release() }
+
+    func release() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
     }
 }
 

@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 
 /// Re-checks a bundle against its `SHA256SUMS`: every listed file is re-hashed (streaming), and every
@@ -109,6 +110,14 @@ package enum BundleVerifier {
                 findings.append(Finding(kind: .unreadable, path: path, detail: error.description))
             }
         }
+        for path in requiredFiles where path != SHA256Sums.fileName && sums[path] == nil {
+            // A folder holding an empty SHA256SUMS is not an intact bundle of nothing.
+            findings.append(
+                Finding(
+                    kind: .missing, path: path,
+                    detail: present.contains(path)
+                        ? "every bundle lists it in \(SHA256Sums.fileName)" : "every bundle has it"))
+        }
         for path in present.subtracting(sums.keys).sorted() {
             findings.append(Finding(kind: .extra, path: path, detail: nil))
         }
@@ -116,6 +125,12 @@ package enum BundleVerifier {
         findings.sort { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }
         return Result(intact: intact, findings: findings)
     }
+
+    /// What every bundle `collect` and `watch` make holds, whatever the container (SPEC: evidence bundles).
+    package static let requiredFiles = [
+        BundleLayout.report, BundleLayout.reportMarkdown, BundleLayout.collectionLog, BundleLayout.manifest,
+        BundleLayout.recording + "/" + Recording.indexName,
+    ]
 
     /// Someone who edits a file and its `SHA256SUMS` line but not `manifest.json` is caught here;
     /// without a signature nothing stronger is possible, and the manifest does not claim more.

@@ -16,22 +16,31 @@ package struct FalcoAlert: Sendable, Hashable {
     package var rule: String
     /// The priority, ordered; `.unknown` when ``priorityName`` is not a Falco priority.
     package var priority: FalcoPriority
-    /// The priority exactly as written.
+    /// The priority's name as Falco writes it (`Warning` for `warning`, `WARN`, `warn`), or the text as written
+    /// when it is not a Falco priority.
     package var priorityName: String
+    /// The priority exactly as the alert wrote it (`warning`, `INFO`).
+    package var originalPriority: String
     /// The event source (`syscall`, `internal`, a plugin's source; falcosidekick may write `syscalls`).
     package var source: String?
     /// The rule's tags (Falco writes them sorted); empty when the alert has none.
     package var tags: [String]
     /// Falco's hostname (in a container, usually the Falco container's id).
     package var hostname: String?
-    /// The alert time; `nil` only for a plain-text line whose time has no date.
+    /// The alert time; `nil` only for a plain-text line whose time has no zone (see ``unzonedTime``).
     package var time: AlertTime?
+    /// A plain-text line's time when it names no zone (Falco's default `%evt.time` is a local time of day):
+    /// kept exactly as written, never taken for an instant.
+    package var unzonedTime: UnzonedTime?
     /// The full output line (`<time>: <Priority> <rule output>`).
     package var output: String?
     /// The rule output without the time and priority prefix (`json_include_message_property`, Falco 0.39+).
     package var message: String?
     /// The event id falcosidekick adds; Falco never writes one.
     package var uuid: String?
+    /// Where the line came from when a log wrapped it (journald, syslog, `kubectl logs --timestamps`):
+    /// the log's host and time, kept beside the alert and never mixed into it.
+    package var provenance: LogProvenance?
     /// `output_fields`, verbatim. Empty when the alert has none (see ``hasOutputFields``).
     package var outputFields: OutputFields
     /// Whether the alert carried `output_fields` (Falco 0.41+ can leave it out).
@@ -60,11 +69,15 @@ package struct FalcoAlert: Sendable, Hashable {
         hasOutputFields: Bool = true,
         otherMembers: [FieldMember] = [],
         format: Format = .json,
-        unreadableFields: [String] = []
+        unreadableFields: [String] = [],
+        unzonedTime: UnzonedTime? = nil,
+        provenance: LogProvenance? = nil
     ) {
         self.rule = rule
-        self.priority = FalcoPriority(name: priorityName)
-        self.priorityName = priorityName
+        let priority = FalcoPriority(name: priorityName)
+        self.priority = priority
+        self.priorityName = priority == .unknown ? priorityName : priority.name
+        self.originalPriority = priorityName
         self.time = time
         self.source = source
         self.tags = tags
@@ -78,5 +91,7 @@ package struct FalcoAlert: Sendable, Hashable {
         self.format = format
         self.isLossy = format == .plainText
         self.unreadableFields = unreadableFields
+        self.unzonedTime = unzonedTime
+        self.provenance = provenance
     }
 }

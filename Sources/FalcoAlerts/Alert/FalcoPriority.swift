@@ -10,15 +10,23 @@ package enum FalcoPriority: Sendable, Hashable, Comparable, CaseIterable {
     case alert
     case emergency
 
-    /// The priority for a name as Falco (`Critical`), a rule file (`CRITICAL`, `INFO`) or falcosidekick writes it;
-    /// `.unknown` for anything else.
+    /// The priority for a name as Falco (`Critical`), a rule file (`CRITICAL`, `INFO`), falcosidekick
+    /// (`warning`) or syslog (`warn`, `crit`, `emerg`, `err`) writes it, in any case; `.unknown` for anything else.
+    ///
+    /// Falco itself accepts every long name case-insensitively and `info` for Informational; the short forms are
+    /// syslog's level names, which a relayed alert may carry.
     package init(name: String) {
+        // Falco's own spelling first: no lowercased copy for the names every alert carries.
+        if let exact = Self.known.first(where: { $0.name == name }) {
+            self = exact
+            return
+        }
         switch name.lowercased() {
-        case "emergency": self = .emergency
+        case "emergency", "emerg", "panic": self = .emergency
         case "alert": self = .alert
-        case "critical": self = .critical
-        case "error": self = .error
-        case "warning": self = .warning
+        case "critical", "crit": self = .critical
+        case "error", "err": self = .error
+        case "warning", "warn": self = .warning
         case "notice": self = .notice
         case "informational", "info": self = .informational
         case "debug": self = .debug

@@ -140,6 +140,22 @@ struct JSONScanner {
         }
     }
 
+    /// Reads an array whose elements must all be strings, giving each element's extent to `element`; `false`
+    /// when an element is not a string (the array is still read to its end).
+    mutating func readStringArray(_ element: (StringToken) -> Void) throws(JSONSyntaxError) -> Bool {
+        var allStrings = true
+        try Self.readArray(&self) { scanner throws(JSONSyntaxError) in
+            scanner.skipWhitespace()
+            if scanner.peek() == UInt8(ascii: "\"") {
+                element(try scanner.scanString())
+            } else {
+                allStrings = false
+                try scanner.skipValue()
+            }
+        }
+        return allStrings
+    }
+
     /// Counts one more level of nesting; fails past ``maximumDepth``.
     private mutating func enterContainer() throws(JSONSyntaxError) {
         depth += 1

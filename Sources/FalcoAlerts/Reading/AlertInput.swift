@@ -26,6 +26,35 @@ package struct AlertInput: Sendable {
         return AlertInput(name: path, fileDescriptor: descriptor, ownsDescriptor: true)
     }
 
+    /// The size of a regular file, or `nil` for anything else (standard input, a pipe, a device).
+    package var regularFileSize: Int? {
+        var status = stat()
+        guard fstat(fileDescriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
+    /// The same file opened again on a descriptor of its own, placed at `offset`.
+    ///
+    /// - Throws: `.unreadable` when it cannot be opened or placed.
+    func reopened(at offset: Int) throws(AlertParseError) -> AlertInput {
+        let copy = try AlertInput.open(name)
+        guard lseek(copy.fileDescriptor, off_t(offset), SEEK_SET) >= 0 else {
+            copy.close()
+            throw Self.unreadable(name, errno: errno)
+        }
+        return copy
+    }
+
+    /// Reads up to `count` bytes at `offset`, without moving the read position; 0 at the end of the file.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) throws(AlertParseError) -> Int {
+        while true {
+            let result = pread(fileDescriptor, buffer, count, off_t(offset))
+            if result >= 0 { return result }
+            if errno == EINTR { continue }
+            throw Self.unreadable(name, errno: errno)
+        }
+    }
+
     /// Closes the file (never standard input).
     package func close() {
         if ownsDescriptor { _ = systemClose(fileDescriptor) }

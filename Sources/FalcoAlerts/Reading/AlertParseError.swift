@@ -26,6 +26,8 @@ package struct AlertParseError: Error, Sendable, Hashable, CustomStringConvertib
     package var byteOffset: Int?
     /// What was expected, or what was wrong, in lowercase words.
     package var reason: String
+    /// The input's encoding when it was not plain UTF-8 (positions then count the bytes as UTF-8).
+    package var encoding: InputEncoding?
 
     package init(
         _ kind: Kind, source: String, line: Int? = nil, column: Int? = nil, byteOffset: Int? = nil, reason: String
@@ -51,6 +53,7 @@ package struct AlertParseError: Error, Sendable, Hashable, CustomStringConvertib
     /// control characters are shown as escapes, and reasons quote input only JSON-escaped.
     package var description: String {
         var location = VisibleText.terminal(source)
+        if let encoding { location += " (read as \(encoding.name))" }
         if let line {
             location += ": line \(line)"
             if let column { location += ", byte \(column)" }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One line's result in a stream of alerts.
 package enum AlertStreamItem: Sendable, Hashable {
-    /// An alert, and the 1-based line it was on.
+    /// An alert, and the 1-based line it starts on.
     case alert(FalcoAlert, line: Int)
     /// A line that is not a good alert, with its line and byte position; the stream goes on after it.
     case badLine(AlertParseError)
@@ -10,12 +10,15 @@ package enum AlertStreamItem: Sendable, Hashable {
 
 /// Reads alerts line by line from a file or standard input, in bounded memory.
 ///
-/// A line is JSON when it starts with `{`, else a plain-text Falco alert attempt. Blank lines are passed over.
-/// A line longer than ``AlertReader/maximumLineLength`` is skipped and reported; memory never holds more than
-/// one line and one read's worth of bytes.
+/// Lines are read by ``AlertAssembler``, as every reader reads them: JSON (on one line or several), plain text,
+/// either one after a log's prefix. The encoding is found from the first bytes (UTF-16 with a byte-order mark is
+/// read as UTF-8). A line longer than ``AlertReader/maximumLineLength`` is skipped and reported; memory never
+/// holds more than one line (or one multi-line value) and one read's worth of bytes.
 package final class AlertStream {
     private let input: AlertInput
-    private var decoder: LineDecoder
+    private var assembler: AlertAssembler
+    private var transcoder = InputTranscoder()
+    private var transcoded: [UInt8] = []
     private let maximumLineLength: Int
     private let readSize = 1 << 18
     private let storage: UnsafeMutableRawBufferPointer
@@ -27,6 +30,8 @@ package final class AlertStream {
     /// Offset in the input of `storage[0]`.
     private var storageOffset = 0
     private var lineNumber = 0
+    /// Bytes left to read when the stream reads only part of its input (one of several parts read at once).
+    private var remaining: Int?
     private var atEnd = false
     /// Set while skipping the rest of an over-long line.
     private var discarding = false
@@ -41,9 +46,20 @@ package final class AlertStream {
         self.init(input: try AlertInput.open(path), mode: .complete)
     }
 
+    /// Reads the bytes `range` of `input`, which is placed at its start; the part must start at a line's start.
+    /// Line numbers count from the part's first line; byte offsets from the input's start.
+    convenience init(part input: AlertInput, range: Range<Int>, mode: AlertDecodingMode) {
+        self.init(input: input, mode: mode)
+        storageOffset = range.lowerBound
+        remaining = range.count
+    }
+
+    /// How many lines were read (after the end: the input's line count).
+    var linesRead: Int { lineNumber }
+
     init(input: AlertInput, mode: AlertDecodingMode, maximumLineLength: Int = AlertReader.maximumLineLength) {
         self.input = input
-        self.decoder = LineDecoder(mode: mode)
+        self.assembler = AlertAssembler(source: input.name, mode: mode, maximumLength: maximumLineLength)
         self.maximumLineLength = maximumLineLength
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumLineLength + readSize + 1, alignment: 8)
     }
@@ -58,24 +74,20 @@ package final class AlertStream {
     /// - Throws: ``AlertParseError`` (`.unreadable`) when reading fails (an I/O error, not a bad line).
     package func next() throws(AlertParseError) -> AlertStreamItem? {
         while true {
-            guard let (lineStart, lineEnd, tooLong) = try nextLine() else { return nil }
+            guard let (lineStart, lineEnd, tooLong) = try nextLine() else {
+                return assembler.finish().map(Self.item)
+            }
             let offset = storageOffset + lineStart
-            if tooLong { return .badLine(LineOutcome.tooLong(source: source, line: lineNumber, offset: offset)) }
-            var first = lineStart
-            if lineNumber == 1 {
-                first += AlertReader.bomLength(UnsafeBufferPointer(bytesIn: storage, from: lineStart, to: lineEnd))
-            }
-            let outcome = decoder.decode(UnsafeBufferPointer(bytesIn: storage, from: first, to: lineEnd))
-            switch outcome {
-            case .blank:
-                continue
-            case .alert(let alert):
-                return .alert(alert, line: lineNumber)
-            default:
-                if case .failure(let error) = outcome.result(source: source, line: lineNumber, lineStart: offset) {
-                    return .badLine(error)
-                }
-            }
+            if tooLong { return Self.item(assembler.tooLongLine(number: lineNumber, offset: offset)) }
+            let line = UnsafeBufferPointer(bytesIn: storage, from: lineStart, to: lineEnd)
+            if let item = assembler.line(line, number: lineNumber, offset: offset) { return Self.item(item) }
+        }
+    }
+
+    private static func item(_ item: AlertAssembler.Item) -> AlertStreamItem {
+        switch item {
+        case .alert(let located): .alert(located.alert, line: located.line)
+        case .badLine(let error): .badLine(error)
         }
     }
 
@@ -130,9 +142,29 @@ package final class AlertStream {
             start = 0
             end = pending
         }
-        let count = try input.read(into: base + end, count: storage.count - end)
+        if transcoder.passesThrough {
+            let count = try input.read(into: base + end, count: min(storage.count - end, remaining ?? Int.max))
+            remaining? -= count
+            if count == 0 { atEnd = true }
+            end += count
+            return
+        }
+        // Until the encoding is known, and for UTF-16, bytes go through the transcoder: half the room is read,
+        // as UTF-16 can grow by half as UTF-8.
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize / 2, alignment: 8)
+        defer { raw.deallocate() }
+        // swift-format-ignore: NeverForceUnwrap
+        // A non-empty allocation always has an address.
+        let count = try input.read(into: raw.baseAddress.unsafelyUnwrapped, count: min(raw.count, remaining ?? Int.max))
+        remaining? -= count
         if count == 0 { atEnd = true }
-        end += count
+        transcoded.removeAll(keepingCapacity: true)
+        transcoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]), atEnd: atEnd, into: &transcoded)
+        if let encoding = transcoder.encoding, encoding != .utf8 { assembler.encoding = encoding }
+        transcoded.withUnsafeBytes { bytes in
+            if let source = bytes.baseAddress { memcpy(base + end, source, bytes.count) }
+        }
+        end += transcoded.count
     }
 }
 

@@ -68,7 +68,8 @@ struct JSONAlertDecoder {
             throw scanner.failure("expected a JSON object (a Falco alert), found \(scanner.found(at: scanner.index))")
         }
         var seen: UInt32 = 0
-        var strings: [TopLevelKey: String] = [:]
+        // Indexed by `TopLevelKey.rawValue`: no hashing per member.
+        var strings = [String?](repeating: nil, count: TopLevelKey.allCases.count)
         var time: AlertTime?
         var tags: [String] = []
         var fields = OutputFields()
@@ -118,19 +119,20 @@ struct JSONAlertDecoder {
                 }
             default:
                 let keep = complete || key == .rule || key == .priority
-                strings[key] = try Self.string(&scanner, key: key, keep: keep)
+                strings[key.rawValue] = try Self.string(&scanner, key: key, keep: keep)
             }
         }
 
         func missing(_ key: TopLevelKey) -> JSONSyntaxError {
             scanner.failure("expected a \"\(key.name)\" member in the alert", at: objectStart)
         }
-        guard let rule = strings[.rule] else { throw missing(.rule) }
-        guard let priority = strings[.priority] else { throw missing(.priority) }
+        guard let rule = strings[TopLevelKey.rule.rawValue] else { throw missing(.rule) }
+        guard let priority = strings[TopLevelKey.priority.rawValue] else { throw missing(.priority) }
         guard let time else { throw missing(.time) }
+        func string(_ key: TopLevelKey) -> String? { strings[key.rawValue] }
         return FalcoAlert(
-            rule: rule, priorityName: priority, time: time, source: strings[.source], tags: tags,
-            hostname: strings[.hostname], output: strings[.output], message: strings[.message], uuid: strings[.uuid],
+            rule: rule, priorityName: priority, time: time, source: string(.source), tags: tags,
+            hostname: string(.hostname), output: string(.output), message: string(.message), uuid: string(.uuid),
             outputFields: fields, hasOutputFields: hasFields, otherMembers: others)
     }
 
@@ -162,26 +164,24 @@ struct JSONAlertDecoder {
         throw scanner.failure("expected a string for \"\(key.name)\", found \(scanner.found(at: scanner.index))")
     }
 
-    /// `tags`: an array of strings (`null` counts as none).
+    /// `tags`: an array of strings (`null` counts as none); the strings are built only when `keep` is set.
     private static func tags(_ scanner: inout JSONScanner, keep: Bool) throws(JSONSyntaxError) -> [String] {
         let start = scanner.index
-        let value = try scanner.parseValue()
-        switch value {
-        case .null:
-            return []
-        case .array(let elements):
+        switch scanner.peek() {
+        case UInt8(ascii: "n"):
+            if try scanner.parseValue().isNull { return [] }
+        case UInt8(ascii: "["):
             var tags: [String] = []
-            for element in elements {
-                guard case .string(let tag) = element else {
-                    throw scanner.failure("expected an array of strings for \"tags\"", at: start)
-                }
-                if keep { tags.append(tag) }
+            let source = scanner
+            let allStrings = try scanner.readStringArray { token in
+                if keep { tags.append(source.makeString(token)) }
             }
+            guard allStrings else { throw scanner.failure("expected an array of strings for \"tags\"", at: start) }
             return tags
         default:
-            throw scanner.failure(
-                "expected an array of strings for \"tags\", found \(scanner.found(at: start))", at: start)
+            break
         }
+        throw scanner.failure("expected an array of strings for \"tags\", found \(scanner.found(at: start))", at: start)
     }
 
     /// `output_fields`: every member in complete mode, the triage members otherwise; duplicates rejected.

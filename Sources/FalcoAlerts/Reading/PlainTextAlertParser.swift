@@ -5,6 +5,9 @@
 /// is recognised from its output text when it is a known rule, and what the text cannot tell is listed in
 /// ``FalcoAlert/unreadableFields``.
 enum PlainTextAlertParser {
+    /// The rule reported when the text does not say which rule fired; the text stays the alert's message.
+    static let unknownRule = "unknown"
+
     /// The alert in `line`, or `nil` when the line is not a plain-text Falco alert.
     static func parse(_ line: String) -> FalcoAlert? {
         var text = Substring(line)
@@ -16,75 +19,156 @@ enum PlainTextAlertParser {
         let afterTime = text[separator.upperBound...]
         guard let space = afterTime.firstIndex(of: " ") else { return nil }
         let priorityName = String(afterTime[..<space])
-        guard FalcoPriority.known.contains(where: { $0.name == priorityName }) else { return nil }
+        guard FalcoPriority(name: priorityName) != .unknown else { return nil }
         let rest = String(afterTime[afterTime.index(after: space)...])
 
         var unreadable = ["hostname", "source", "tags"]
         let time = AlertTime(timeText)
+        var unzoned: UnzonedTime?
         if time == nil {
-            guard isTimeOfDay(timeText) else { return nil }
-            unreadable.append("time")
+            guard let parsed = UnzonedTime(timeText) else { return nil }
+            unzoned = parsed
+            unreadable.append("time zone")
         }
         let (description, pairs) = split(rest)
-        let rule = knownRules[description]
+        let rule = knownRules[description] ?? internalRule(description)
         if rule == nil { unreadable.append("rule") }
-        let members = pairs.map { key, value in
-            let name = fieldNames[key] ?? key
-            return FieldMember(name: name, value: fieldValue(value, for: name))
-        }
-        let fields = OutputFields(members)
+        let fields = OutputFields(containerMembers(pairs))
         if fields["container.id"]?.stringValue?.isEmpty ?? true { unreadable.append("container.id") }
         return FalcoAlert(
-            rule: rule ?? description, priorityName: priorityName, time: time, output: String(text), message: rest,
-            outputFields: fields, hasOutputFields: false, format: .plainText, unreadableFields: unreadable)
+            rule: rule ?? unknownRule, priorityName: priorityName, time: time, source: rule.flatMap(internalSource),
+            output: String(text), message: rest, outputFields: fields, hasOutputFields: false, format: .plainText,
+            unreadableFields: unreadable, unzonedTime: unzoned)
     }
 
-    /// `HH:MM:SS` with an optional fraction: Falco's default `%evt.time`, local time without a date.
-    private static func isTimeOfDay(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 8, bytes[2] == UInt8(ascii: ":"), bytes[5] == UInt8(ascii: ":") else { return false }
-        let digitPositions = [0, 1, 3, 4, 6, 7]
-        guard digitPositions.allSatisfy({ bytes[$0] &- UInt8(ascii: "0") <= 9 }) else { return false }
-        if bytes.count == 8 { return true }
-        return bytes.count <= 18 && bytes[8] == UInt8(ascii: ".")
-            && bytes[9...].allSatisfy { $0 &- UInt8(ascii: "0") <= 9 } && bytes.count > 9
+    /// `Falco internal: syscall event drop` for `Falco internal: syscall event drop. 9 system calls dropped…`:
+    /// Falco's own alerts name themselves before the first `.` or `:` of their message, whatever follows.
+    static func internalRule(_ description: String) -> String? {
+        let prefix = "Falco internal: "
+        guard description.hasPrefix(prefix) else { return nil }
+        let name = description.dropFirst(prefix.count).prefix { $0 != "." && $0 != ":" && $0 != "(" }
+        let trimmed = String(name).trimmingASCIIWhitespace()
+        return trimmed.isEmpty ? nil : prefix + trimmed
     }
+
+    private static func internalSource(_ rule: String) -> String? {
+        rule.hasPrefix("Falco internal: ") ? "internal" : nil
+    }
+
+    /// The members for `pairs`, with the container read from every form `%container.info`, `-pc` and `-pk`
+    /// printed: `name (id=…)` (≤0.35 default), `container=name (id=…)` (≤0.35 `-pc`),
+    /// `k8s.ns=… k8s.pod=… container=<id>` (≤0.35 `-pk`), and the `container_id=… container_name=…` keys of
+    /// 0.36 and later.
+    static func containerMembers(_ pairs: [TextPair]) -> [FieldMember] {
+        var pairs = pairs
+        let hasKubernetesPrefix = pairs.contains { $0.key == "k8s.pod" }
+        var members: [FieldMember] = []
+        var index = 0
+        while index < pairs.count {
+            let pair = pairs[index]
+            var name = fieldNames[pair.key] ?? pair.key
+            if pair.key == "id", pair.afterParenthesis {
+                name = "container.id"
+                if index > 0, pairs[index - 1].key != "container", let cut = lastWord(pairs[index - 1].value) {
+                    // `user=root shell (id=…)`: the container's name is the word before the parenthesis.
+                    pairs[index - 1].value = cut.rest
+                    members[members.count - 1] = member(pairs[index - 1], named: members[members.count - 1].name)
+                    members.append(FieldMember(name: "container.name", value: fieldValue(cut.word, for: "")))
+                }
+            } else if pair.key == "container" {
+                let followedByID = index + 1 < pairs.count && pairs[index + 1].key == "id"
+                    && pairs[index + 1].afterParenthesis
+                name = !followedByID && (hasKubernetesPrefix || looksLikeContainerID(pair.value))
+                    ? "container.id" : "container.name"
+            }
+            if members.contains(where: { $0.name == name }) {
+                name = pair.key
+            }
+            members.append(member(pair, named: name))
+            index += 1
+        }
+        return members
+    }
+
+    private static func member(_ pair: TextPair, named name: String) -> FieldMember {
+        FieldMember(name: name, value: fieldValue(pair.value, for: name))
+    }
+
+    private static func lastWord(_ value: String) -> (rest: String, word: String)? {
+        guard let space = value.lastIndex(of: " ") else { return nil }
+        let word = String(value[value.index(after: space)...])
+        return word.isEmpty ? nil : (String(value[..<space]), word)
+    }
+
+    /// A 12- or 64-character hex id, or `host`.
+    private static func looksLikeContainerID(_ value: String) -> Bool {
+        if value == "host" { return true }
+        let utf8 = value.utf8
+        return (utf8.count == 12 || utf8.count == 64)
+            && utf8.allSatisfy { ($0 &- UInt8(ascii: "0") <= 9) || ($0 &- UInt8(ascii: "a") < 6) }
+    }
+
+    /// One `key=value` of a rule output, and whether it opened a parenthesis (`(id=…)`).
+    struct TextPair {
+        var key: String
+        var value: String
+        var afterParenthesis: Bool
+    }
+
+    /// Keys whose value is free text (a command line): inside it, only a key this reader knows ends the value,
+    /// so `mount -o size=39001` stays one command and invents no `size`.
+    private static let freeTextKeys: Set<String> = ["command", "cmdline", "comm", "proc_pcmdline", "pcmdline"]
 
     /// The rule output's description and its `key=value` pairs, in order.
-    static func split(_ output: String) -> (description: String, pairs: [(String, String)]) {
+    static func split(_ output: String) -> (description: String, pairs: [TextPair]) {
         let scalars = Array(output.unicodeScalars)
-        var keys: [(start: Int, equals: Int)] = []
-        var position = 0
-        while position < scalars.count {
-            let isBoundary = position == 0 || scalars[position - 1] == " " || scalars[position - 1] == "("
-            if isBoundary, let equals = keyEnd(scalars, from: position) {
-                keys.append((position, equals))
-                position = equals + 1
-            } else {
-                position += 1
-            }
-        }
         func text(_ range: Range<Int>) -> String {
             var result = ""
             result.unicodeScalars.append(contentsOf: scalars[range])
             return result
         }
+        var keys: [(start: Int, equals: Int)] = []
+        var inFreeText = false
+        var position = 0
+        while position < scalars.count {
+            let isBoundary = position == 0 || scalars[position - 1] == " " || scalars[position - 1] == "("
+            if isBoundary, let equals = keyEnd(scalars, from: position) {
+                let key = text(position..<equals)
+                let afterParenthesis = position > 0 && scalars[position - 1] == "("
+                if !inFreeText || fieldNames[key] != nil || key == "container" || (key == "id" && afterParenthesis) {
+                    keys.append((position, equals))
+                    inFreeText = freeTextKeys.contains(key)
+                }
+                position = equals + 1
+            } else {
+                position += 1
+            }
+        }
         var description = text(0..<(keys.first?.start ?? scalars.count)).trimmingASCIIWhitespace()
         for marker in ["|", "("] where description.hasSuffix(marker) {
             description = String(description.dropLast()).trimmingASCIIWhitespace()
         }
-        var pairs: [(String, String)] = []
+        var pairs: [TextPair] = []
         for (index, key) in keys.enumerated() {
             let end = index + 1 < keys.count ? keys[index + 1].start - 1 : scalars.count
             var value = text((key.equals + 1)..<max(key.equals + 1, end))
             if value.hasSuffix(" ") { value = value.trimmingASCIIWhitespace() }
-            let opens = value.unicodeScalars.filter { $0 == "(" }.count
-            let closes = value.unicodeScalars.filter { $0 == ")" }.count
-            if value.hasSuffix(")"), closes > opens {
+            let afterParenthesis = key.start > 0 && scalars[key.start - 1] == "("
+            var opens = value.unicodeScalars.filter { $0 == "(" }.count + (afterParenthesis ? 1 : 0)
+            var closes = value.unicodeScalars.filter { $0 == ")" }.count
+            while value.hasSuffix(")"), closes > opens {
                 value = String(value.dropLast())
+                closes -= 1
+                if afterParenthesis, opens > 0 { opens -= 1 }
                 if value.hasSuffix(" ") { value = value.trimmingASCIIWhitespace() }
             }
-            pairs.append((text(key.start..<key.equals), value))
+            if afterParenthesis, value.hasSuffix(" (") || value.hasSuffix("(") {
+                value = String(value.dropLast(value.hasSuffix(" (") ? 2 : 1))
+            }
+            if index + 1 < keys.count, scalars[keys[index + 1].start - 1] == "(", value.hasSuffix("(") {
+                value = String(value.dropLast()).trimmingASCIIWhitespace()
+            }
+            pairs.append(TextPair(key: text(key.start..<key.equals), value: value, afterParenthesis: afterParenthesis))
         }
         return (description, pairs)
     }
@@ -118,7 +202,7 @@ enum PlainTextAlertParser {
     static let fieldNames: [String: String] = [
         "container_id": "container.id", "container_name": "container.name",
         "container_image": "container.image.repository", "container_image_repository": "container.image.repository",
-        "image": "container.image.repository", "container_image_tag": "container.image.tag",
+        "container_image_tag": "container.image.tag",
         "container_start_ts": "container.start_ts",
         "k8s_ns": "k8s.ns.name", "k8s_ns_name": "k8s.ns.name", "k8s.ns": "k8s.ns.name",
         "k8s_pod_name": "k8s.pod.name", "k8s.pod": "k8s.pod.name",
@@ -130,7 +214,14 @@ enum PlainTextAlertParser {
         "proc_exe_ino_ctime_duration_proc_start": "proc.exe_ino.ctime_duration_proc_start",
         "user": "user.name", "user_uid": "user.uid", "user_loginuid": "user.loginuid",
         "user_loginname": "user.loginname", "group_gid": "group.gid", "group_name": "group.name",
-        "terminal": "proc.tty", "exe_flags": "evt.arg.flags", "flags": "evt.arg.flags",
+        "terminal": "proc.tty", "shell": "proc.name", "pcmdline": "proc.pcmdline",
+        "connection": "fd.name", "proc.name": "proc.name", "proc.pname": "proc.pname", "proc.cmdline": "proc.cmdline",
+        "proc.exepath": "proc.exepath", "proc.exe": "proc.exe", "container.id": "container.id",
+        "container.name": "container.name", "evt.type": "evt.type", "fd.name": "fd.name", "user.name": "user.name",
+        "user.uid": "user.uid", "user.loginuid": "user.loginuid", "proc.tty": "proc.tty",
+        "proc.aname[2]": "proc.aname[2]", "evt.arg.flags": "evt.arg.flags", "k8s.ns.name": "k8s.ns.name",
+        "k8s.pod.name": "k8s.pod.name", "image": "container.image.repository", "exe_flags": "evt.arg.flags",
+        "flags": "evt.arg.flags",
         "evt_type": "evt.type", "evt_res": "evt.res", "file": "fd.name", "fileraw": "fd.nameraw",
         "fd_type": "fd.type", "fd_proto": "fd.l4proto", "lport": "fd.lport", "rport": "fd.rport",
         "cap_effective": "thread.cap_effective",

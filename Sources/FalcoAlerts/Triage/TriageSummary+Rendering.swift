@@ -20,7 +20,8 @@ extension TriageSummary {
     ///
     /// - `json`: `{alerts, badLineCount, badLines: [{error, line, source}], groups: [{containerId,
     ///   containerName, count, exePath, first, flags, last, priority, rule}], schema}`, keys sorted, times as the
-    ///   alerts wrote them.
+    ///   alerts wrote them (a plain-text time of day stays without date or zone; text and Markdown say
+    ///   `zone unknown` beside it).
     /// - `text`: for a terminal; containers that ran binaries from their writable layer or from memory first,
     ///   then every container, every group and the bad lines. Alert data has its control characters escaped.
     /// - `markdown`: the same content as tables, alert data escaped for Markdown.
@@ -148,10 +149,10 @@ extension TriageSummary {
         return "\(exe)  \(group.count)× \(show(group.rule))  \(span(group.first, group.last))"
     }
 
-    private func span(_ first: AlertTime?, _ last: AlertTime?) -> String {
+    private func span(_ first: TriageTime?, _ last: TriageTime?) -> String {
         guard let first, let last else { return "-" }
         let show = VisibleText.terminal
-        return first.isSameInstant(as: last) ? show(first.text) : "\(show(first.text)) .. \(show(last.text))"
+        return first.isSame(as: last) ? show(first.labelled) : "\(show(first.text)) .. \(show(last.labelled))"
     }
 
     /// Rows padded into columns; `numeric` columns right-aligned, the last column not padded.
@@ -173,7 +174,7 @@ extension TriageSummary {
     private func writeMarkdown(_ groups: [Group], to output: inout some TextOutputStream) {
         let show = VisibleText.markdown
         func cell(_ value: String?) -> String { value.map(show) ?? "–" }
-        func time(_ value: AlertTime?) -> String { value.map { show($0.text) } ?? "–" }
+        func time(_ value: TriageTime?) -> String { value.map { show($0.labelled) } ?? "–" }
         func row(_ cells: [String]) { output.write("| " + cells.joined(separator: " | ") + " |\n") }
         let containers = containers(of: groups)
         output.write("# Falco alert triage\n\n\(headline(groupCount: groups.count, show)).\n")

@@ -12,14 +12,17 @@ package struct TriageSummary: Sendable, Hashable {
         package var containerName: String?
         package var exePath: String?
         package var count: Int
-        /// The earliest and latest alert times (alerts without a dated time do not count).
-        package var first: AlertTime?
-        package var last: AlertTime?
+        /// The earliest and latest alert times. Times with a zone win over times without one (a plain-text
+        /// time of day), which are compared only with each other.
+        package var first: TriageTime?
+        package var last: TriageTime?
         /// The highest priority, and its name as written.
         package var priority: FalcoPriority
         package var priorityName: String
         /// Every execve flag seen in the group.
         package var flags: ExecFlags
+        /// The `evt.arg.flags` text of the group's last alert, already counted in ``flags``.
+        var lastFlagsText: String?
     }
 
     /// One container's alerts, rolled up from its groups.
@@ -30,8 +33,8 @@ package struct TriageSummary: Sendable, Hashable {
         package var groupCount: Int
         package var ruleCount: Int
         package var priority: FalcoPriority
-        package var first: AlertTime?
-        package var last: AlertTime?
+        package var first: TriageTime?
+        package var last: TriageTime?
         /// Groups whose executable ran from the container's writable layer (`EXE_UPPER_LAYER`).
         package var upperLayerGroups: [Group]
         /// Groups whose executable ran from memory (`EXE_FROM_MEMFD`).
@@ -41,7 +44,7 @@ package struct TriageSummary: Sendable, Hashable {
         package var ranUnusualBinaries: Bool { !upperLayerGroups.isEmpty || !memfdGroups.isEmpty }
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var rule: String
         var containerID: String?
         var exePath: String?
@@ -51,14 +54,14 @@ package struct TriageSummary: Sendable, Hashable {
     package static let maximumBadLinesKept = 1000
 
     /// How many alerts were read.
-    package private(set) var alertCount = 0
+    package internal(set) var alertCount = 0
     /// How many lines were not good alerts.
-    package private(set) var badLineCount = 0
+    package internal(set) var badLineCount = 0
     /// The first ``maximumBadLinesKept`` bad lines.
-    package private(set) var badLines: [AlertParseError] = []
+    package internal(set) var badLines: [AlertParseError] = []
     /// The inputs read, in order.
-    package private(set) var sources: [String] = []
-    private var groupsByKey: [Key: Group] = [:]
+    package internal(set) var sources: [String] = []
+    var groupsByKey: [Key: Group] = [:]
 
     package init() {}
 
@@ -66,29 +69,39 @@ package struct TriageSummary: Sendable, Hashable {
     package mutating func add(_ alert: FalcoAlert) {
         alertCount += 1
         let key = Key(rule: alert.rule, containerID: alert.containerID, exePath: alert.exePath)
-        let flags = alert.execFlags
-        let time = alert.time
-        let priority = alert.priority
-        if var group = groupsByKey[key] {
-            group.count += 1
-            if let time {
-                // Same instant, other text (falcosidekick, plain text): the first one seen stays.
-                if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
-                if group.last.map({ $0.isBefore(time) }) ?? true { group.last = time }
-            }
-            if priority > group.priority {
-                group.priority = priority
-                group.priorityName = alert.priorityName
-            }
-            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
-            if group.containerName == nil { group.containerName = alert.containerName }
-            groupsByKey[key] = group
-        } else {
+        let time = alert.time.map(TriageTime.zoned) ?? alert.unzonedTime.map(TriageTime.unzoned)
+        let flagsText = alert.flagsText
+        guard let index = groupsByKey.index(forKey: key) else {
+            let flags = alert.execFlags
             groupsByKey[key] = Group(
                 rule: key.rule, containerID: key.containerID, containerName: alert.containerName,
-                exePath: key.exePath, count: 1, first: time, last: time, priority: priority,
-                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []))
+                exePath: key.exePath, count: 1, first: time, last: time, priority: alert.priority,
+                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []),
+                lastFlagsText: flagsText)
+            return
         }
+        // Updated in place: a group is never copied out and back per alert.
+        Self.count(alert, time: time, flagsText: flagsText, in: &groupsByKey.values[index])
+    }
+
+    private static func count(_ alert: FalcoAlert, time: TriageTime?, flagsText: String?, in group: inout Group) {
+        group.count += 1
+        if let time {
+            // Same instant, other text (falcosidekick, plain text): the first one seen stays.
+            if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
+            if group.last.map({ time.isAfter($0) }) ?? true { group.last = time }
+        }
+        if alert.priority > group.priority {
+            group.priority = alert.priority
+            group.priorityName = alert.priorityName
+        }
+        // Most groups carry the same flags text alert after alert: it is parsed only when it changes.
+        if flagsText != group.lastFlagsText {
+            group.lastFlagsText = flagsText
+            let flags = alert.execFlags
+            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
+        }
+        if group.containerName == nil { group.containerName = alert.containerName }
     }
 
     /// Counts a bad line, keeping its details while fewer than ``maximumBadLinesKept`` are kept.
@@ -110,30 +123,13 @@ package struct TriageSummary: Sendable, Hashable {
         }
     }
 
-    /// Summarises the alerts in `paths` (`-` for standard input), read in order.
-    ///
-    /// Every path is opened before any is read, so a missing file fails fast.
-    ///
-    /// - Throws: ``AlertParseError`` (`.unreadable`) for a file that cannot be opened or read.
-    package static func read(paths: [String]) throws(AlertParseError) -> TriageSummary {
-        var inputs: [AlertInput] = []
-        do {
-            for path in paths { inputs.append(try AlertInput.open(path)) }
-        } catch {
-            inputs.forEach { $0.close() }
-            throw error
-        }
-        var summary = TriageSummary()
-        var streams = inputs.map { AlertStream(input: $0, mode: .triage) }
-        while !streams.isEmpty {
-            try summary.read(streams.removeFirst())
-        }
-        return summary
-    }
-
     /// The groups, highest priority first, then most alerts, then by rule, container and executable.
     package var groups: [Group] {
-        groupsByKey.values.sorted(by: Self.precedes)
+        groupsByKey.values.map { group in
+            var group = group
+            group.lastFlagsText = nil
+            return group
+        }.sorted(by: Self.precedes)
     }
 
     /// The containers, those that ran binaries from their writable layer or from memory first, then by highest
@@ -155,7 +151,7 @@ package struct TriageSummary: Sendable, Hashable {
             container.groupCount += 1
             container.priority = max(container.priority, group.priority)
             if let first = group.first, container.first.map({ first.isBefore($0) }) ?? true { container.first = first }
-            if let last = group.last, container.last.map({ $0.isBefore(last) }) ?? true { container.last = last }
+            if let last = group.last, container.last.map({ last.isAfter($0) }) ?? true { container.last = last }
             if group.flags.contains(.upperLayer) { container.upperLayerGroups.append(group) }
             if group.flags.contains(.fromMemfd) { container.memfdGroups.append(group) }
             rules[group.containerID, default: []].insert(group.rule)
@@ -182,5 +178,59 @@ package struct TriageSummary: Sendable, Hashable {
 
     private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
         left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+}
+
+/// A triage time: an instant, or a plain-text time without a zone, kept as written.
+package enum TriageTime: Sendable, Hashable {
+    case zoned(AlertTime)
+    // Boxed: a time of day is rare in a stream, and every group holds two of these.
+    indirect case unzoned(UnzonedTime)
+
+    /// The time exactly as the alert wrote it.
+    package var text: String {
+        switch self {
+        case .zoned(let time): time.text
+        case .unzoned(let time): time.text
+        }
+    }
+
+    /// Whether the time names its zone; a time of day from Falco's plain text does not.
+    package var isZoneKnown: Bool {
+        if case .zoned = self { return true }
+        return false
+    }
+
+    /// The text with `(zone unknown)` after a time without a zone, for people to read.
+    package var labelled: String {
+        switch self {
+        case .zoned(let time): time.text
+        case .unzoned(let time): time.description
+        }
+    }
+
+    /// Whether this time should replace `other` as the earliest: a zoned time replaces an unzoned one; times of
+    /// the same kind compare as written.
+    func isBefore(_ other: TriageTime) -> Bool { replaces(other, asEarliest: true) }
+
+    /// Whether this time should replace `other` as the latest, by the same rule.
+    func isAfter(_ other: TriageTime) -> Bool { replaces(other, asEarliest: false) }
+
+    private func replaces(_ other: TriageTime, asEarliest: Bool) -> Bool {
+        switch (self, other) {
+        case (.zoned(let left), .zoned(let right)): asEarliest ? left.isBefore(right) : right.isBefore(left)
+        case (.unzoned(let left), .unzoned(let right)): asEarliest ? left.isBefore(right) : right.isBefore(left)
+        case (.zoned, .unzoned): true
+        case (.unzoned, .zoned): false
+        }
+    }
+
+    /// Whether both are the same instant (zoned) or the same time as written (unzoned).
+    func isSame(as other: TriageTime) -> Bool {
+        switch (self, other) {
+        case (.zoned(let left), .zoned(let right)): left.isSameInstant(as: right)
+        case (.unzoned(let left), .unzoned(let right)): !left.isBefore(right) && !right.isBefore(left)
+        default: false
+        }
     }
 }

@@ -96,14 +96,16 @@ extension AlertInspect {
             var lines = [
                 "\(result.bundle.path): \(manifest.files.count + 2) files, \(ByteCount(bytes)); verdict \(result.report.verdict.rawValue)"
             ]
-            if let executable = result.report.executable, let sha = executable.sha256 {
-                lines.append("executable \(executable.path) (\(executable.change.rawValue)) sha256 \(sha)")
+            if let executable = result.report.executable {
+                let acquired = executable.sha256.map { "sha256 \($0)" } ?? "not acquired"
+                lines.append("executable \(executable.path) (\(executable.change.rawValue)) \(acquired)")
             }
             if !manifest.caps.reached.isEmpty {
                 lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; "))
             }
             lines.append("check it with: alert-inspect verify \(result.bundle.path)")
-            return lines.joined(separator: "\n")
+            // The executable's path comes from the alert: nothing of it may act on the terminal.
+            return lines.map(VisibleText.terminal).joined(separator: "\n")
         }
     }
 }

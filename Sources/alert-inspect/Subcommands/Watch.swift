@@ -16,7 +16,9 @@ extension AlertInspect {
                 Alerts come from --input (JSON lines: a file followed like `tail -F`, or '-' for standard input, \
                 whose end ends the run) and/or --listen (HTTP: POST / with one JSON alert, as falcosidekick's \
                 webhook output sends; 200 once queued, 400 for a body that is not an alert, 503 when the queue \
-                is full). Host events and filtered alerts are skipped. Repeats of the same container, rule and \
+                is full, 401 without the --token-file token; required off loopback). The listener keeps at most \
+                --max-connections open, closes requests slower than 10 s for headers or 30 s for a body, and \
+                serves 100 requests per connection; if it stops, watch says why and exits 1. Host events and filtered alerts are skipped. Repeats of the same container, rule and \
                 executable within --dedupe-window are merged into the first one's investigation: they are kept, \
                 exactly as received, in DIR/<bundle>.merged.jsonl beside its bundle.
 
@@ -39,6 +41,23 @@ extension AlertInspect {
 
         @Option(help: "The folder bundles go in, created if missing: one subfolder per investigation.")
         var out: String
+
+        @Option(
+            help: """
+                A file holding a secret (16+ printable bytes): --listen then requires Authorization: Bearer <secret> \
+                (falcosidekick: webhook.customheaders). Required to listen on a non-loopback address.
+                """)
+        var tokenFile: String?
+
+        @Option(
+            help: """
+                Disk budget for bundles, merged-alerts files and the journal (512M, 20G); past it, alerts that need \
+                a new bundle fail, journaled with the reason.
+                """)
+        var maxDisk: ByteCount?
+
+        @Option(help: "--listen: the most connections open at once (the longest idle is closed to make room).")
+        var maxConnections: Int = 256
 
         @Option(name: .customLong("rule"), help: "Only this rule: an exact name or a glob (*, ?, [...]). Repeatable.")
         var rules: [String] = []
@@ -91,8 +110,16 @@ extension AlertInspect {
                 }
             }
             if let listen {
-                do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
+                let host: String
+                do { host = try ListenAddress.parse(listen).host } catch { throw ValidationError(error.description) }
+                if tokenFile == nil, !ListenAddress.isLoopback(host) {
+                    throw ValidationError(
+                        "--listen \(listen): not a loopback address; give --token-file so that only your sender is heard")
+                }
+            } else if tokenFile != nil {
+                throw ValidationError("--token-file is for --listen")
             }
+            guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         }
 
         func run() async throws {
@@ -106,11 +133,17 @@ extension AlertInspect {
                 let filter = AlertFilter(
                     rules: rules.map(RulePattern.init), minimumPriority: minPriority.map(FalcoPriority.init(name:)),
                     flags: flags)
-                let configuration = WatchConfiguration(
-                    input: input, fromEnd: fromEnd, listen: listen, journal: journal,
-                    watcher: .init(
-                        output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
-                        dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds))
+                var settings = Watcher.Settings(
+                    output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
+                    dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds)
+                settings.diskBudget = maxDisk.map { DiskBudget(limit: $0.bytes, folder: out, journal: journal) }
+                settings.notice = { Diagnostics.note($0) }
+                var configuration = WatchConfiguration(
+                    input: input, fromEnd: fromEnd, listen: listen, journal: journal, watcher: settings)
+                configuration.listenOptions.token = try tokenFile.map { path throws(WatchError) in
+                    try ListenAddress.token(fromFile: path)
+                }
+                configuration.listenOptions.maxConnections = maxConnections
                 let investigator = BundleCollector(
                     engine: engine.connectionOptions(), collection: collection.collectorSettings,
                     investigation: collection.investigatorSettings)
