@@ -35,6 +35,9 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // The one place that decides what text may reach a terminal or a Markdown ticket. Pure.
+        .target(name: "SafeText"),
+
         // Kubernetes nodes: a CRI client (gRPC over libcurl's HTTP/2, read RPCs only), its protobuf
         // messages, and pure readers of what a CRI runtime answers (verbose info, CRI log files, pods).
         .target(
@@ -44,22 +47,35 @@ let package = Package(
         ),
 
         // Falco alerts in every shape Falco and falcosidekick emit; triage of alert streams. Pure.
-        .target(name: "FalcoAlerts"),
+        .target(name: "FalcoAlerts", dependencies: ["SafeText"]),
 
-        // Gathers engine evidence for an alert and decides each claim.
+        // The runtime seam: what an investigation needs from a container runtime (`ContainerRuntime`),
+        // the values it answers with, and the view of the runtime's host. No implementation, no I/O.
+        .target(name: "Runtime"),
+
+        // The Docker Engine API (Docker's and Podman's) as a `ContainerRuntime`; the connection with
+        // its recording and replay, the host views, and `doctor`.
         .target(
-            name: "Investigation",
-            dependencies: ["DockerEngine", "FalcoAlerts", .product(name: "Crypto", package: "swift-crypto")]
+            name: "DockerRuntime",
+            dependencies: [
+                "DockerEngine", "Runtime", "Investigation", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
-        // Text, Markdown and JSON renderings of investigation reports.
-        .target(name: "Reporting", dependencies: ["Investigation", "FalcoAlerts", "DockerEngine"]),
+        // Gathers evidence for an alert through the runtime seam, decides each claim, assembles the report.
+        .target(
+            name: "Investigation",
+            dependencies: ["Runtime", "FalcoAlerts", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Text, Markdown and JSON renderings of investigation reports, and of doctor's report.
+        .target(name: "Reporting", dependencies: ["Investigation", "Runtime", "SafeText"]),
 
         // Hashed, verifiable evidence bundles (`collect`, `verify`).
         .target(
             name: "EvidenceBundle",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting",
+                "DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation", "Reporting", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -69,7 +85,7 @@ let package = Package(
         .target(
             name: "AlertWatch",
             dependencies: [
-                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine",
+                "FalcoAlerts", "Investigation", "EvidenceBundle", "DockerEngine", "DockerRuntime", "SafeText",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -81,8 +97,8 @@ let package = Package(
         .executableTarget(
             name: "alert-inspect",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch",
-                "CommandLineSupport",
+                "DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation", "Reporting",
+                "EvidenceBundle", "AlertWatch", "SafeText", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildStamp"]
@@ -93,26 +109,47 @@ let package = Package(
 
         // Tests
         .target(
-            name: "TestSupport", dependencies: ["DockerEngine", "FalcoAlerts", "Investigation"], path: "Tests/TestSupport"
+            name: "TestSupport", dependencies: ["DockerEngine", "DockerRuntime", "Runtime", "FalcoAlerts", "Investigation"],
+            path: "Tests/TestSupport"
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(name: "FalcoAlertsTests", dependencies: ["FalcoAlerts", "TestSupport"]),
         .testTarget(name: "CRIRuntimeTests", dependencies: ["CRIRuntime", "DockerEngine"]),
         .testTarget(
             name: "InvestigationTests",
-            dependencies: ["Investigation", "Reporting", "DockerEngine", "FalcoAlerts", "TestSupport"]
+            dependencies: [
+                "Investigation", "Runtime", "DockerRuntime", "DockerEngine", "FalcoAlerts", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "SafeTextTests",
+            dependencies: [
+                "SafeText", "FalcoAlerts", "Runtime", "Investigation", "Reporting", "EvidenceBundle", "AlertWatch", "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Investigation", "DockerEngine", "DockerRuntime", "FalcoAlerts", "SafeText", "TestSupport"]
         ),
         .testTarget(
             name: "EvidenceBundleTests",
-            dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "TestSupport"]
+            dependencies: ["EvidenceBundle", "Investigation", "DockerEngine", "DockerRuntime", "TestSupport"]
         ),
-        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "TestSupport"]),
+        .testTarget(name: "AlertWatchTests", dependencies: ["AlertWatch", "DockerEngine", "DockerRuntime", "FalcoAlerts", "TestSupport"]),
+        // Runs the built tool as a user would, against fake and hostile engines and recordings. It depends on
+        // the executable, so the binary it runs is always the one just built.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["alert-inspect", "DockerEngine", "Reporting", "SafeText", "TestSupport"]
+        ),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",
             dependencies: [
-                "DockerEngine", "FalcoAlerts", "Investigation", "Reporting", "EvidenceBundle", "CRIRuntime", "TestSupport",
+                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "EvidenceBundle", "Runtime",
+                "CRIRuntime", "TestSupport",
             ]
         ),
     ]

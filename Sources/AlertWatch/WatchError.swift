@@ -1,4 +1,5 @@
 import FalcoAlerts
+import SafeText
 
 /// Why `watch` cannot start or go on; each case names what and where. Per-alert problems are never errors of
 /// the run: they are outcome lines.
@@ -20,7 +21,7 @@ package enum WatchError: Error, Sendable, CustomStringConvertible {
 
     /// The message, paths and addresses shown with control characters escaped (they come from the command line).
     package var description: String {
-        let visible = VisibleText.terminal
+        let visible: (String) -> String = TerminalText.escaped
         switch self {
         case .inputUnreadable(let path, let reason):
             return "cannot read \(visible(path)): \(reason)"

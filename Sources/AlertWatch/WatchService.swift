@@ -1,6 +1,7 @@
 import EvidenceBundle
 import FalcoAlerts
 import Foundation
+import SafeText
 
 #if canImport(Glibc)
     import Glibc
@@ -62,6 +63,11 @@ package struct WatchSummary: Sendable, CustomStringConvertible {
     }
 }
 
+/// What a line for the person running `watch` may carry to their terminal.
+package enum WatchNotice {
+    package static func visible(_ line: String) -> String { TerminalText.escaped(line) }
+}
+
 /// Runs `watch`: opens the journal and the input, starts the listener, the workers and the reader, and on
 /// the end of input or a signal, finishes or records everything in flight before returning.
 package enum WatchService {
@@ -72,6 +78,8 @@ package enum WatchService {
         _ configuration: WatchConfiguration, investigator: any AlertInvestigating,
         notice: @escaping @Sendable (String) -> Void
     ) async throws(WatchError) -> WatchSummary {
+        // Notices quote paths and addresses from the command line and the journal: one line each, escaped.
+        let notice: @Sendable (String) -> Void = { [notice] line in notice(WatchNotice.visible(line)) }
         let started = Date()
         try prepareOutput(configuration.watcher.output)
         var journal: Journal?

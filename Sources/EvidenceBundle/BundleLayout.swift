@@ -1,4 +1,4 @@
-/// The names SPEC.md gives the parts of a bundle, in one place.
+/// The names of the parts of a bundle (docs/bundle.md), in one place.
 package enum BundleLayout {
     package static let report = "report.json"
     package static let reportMarkdown = "report.md"

@@ -1,5 +1,6 @@
 import Foundation
 import Investigation
+import SafeText
 
 /// The `alert-inspect/report/v1` document: keys sorted, alert fields digit for digit.
 enum JSONReport {
@@ -17,7 +18,7 @@ enum JSONReport {
     /// printed to terminals too. Every such character can only sit inside a string (the document's
     /// own syntax is ASCII), and a decoder reads the escape back as the same character, so the
     /// document stays exact.
-    private static func terminalSafe(_ json: String) -> String {
+    static func terminalSafe(_ json: String) -> String {
         var result = String.UnicodeScalarView()
         for scalar in json.unicodeScalars {
             guard scalar.value >= 0x7F, TerminalText.needsEscaping(scalar) else {

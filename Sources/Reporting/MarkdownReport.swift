@@ -1,4 +1,5 @@
 import Investigation
+import SafeText
 
 /// The report for a ticket: the same content as the terminal report, as GitHub Flavored Markdown.
 ///
@@ -74,7 +75,7 @@ struct MarkdownReport: ReportSections {
         guard !report.drift.isEmpty else { return ["## Drift", "", "None listed."] }
         let head = ["## Drift", "", text(ReportFacts.driftSummary(report.drift)) + " in the writable layer."]
         let (listed, omitted) = ReportFacts.listedDrift(report.drift)
-        let rows = listed.map { [text($0.kind), tableCode($0.path), $0.executable == true ? "**yes**" : ""] }
+        let rows = listed.map { [text($0.kind.description), tableCode($0.path), $0.executable == true ? "**yes**" : ""] }
         let more = omitted > 0 ? ["", "… and \(omitted) more changes (the JSON report lists all)."] : []
         return head + [""] + table(["Change", "Path", "Executable"], rows) + more
     }
@@ -90,8 +91,9 @@ struct MarkdownReport: ReportSections {
     func alert() -> [String] {
         guard let alert = report.alert else { return ["## Alert", "", "None: the investigation started from the container."] }
         var lines = ["## Alert", "", "- **rule:** " + text(alert.rule), "- **priority:** " + text(alert.priority)]
+        lines += ReportFacts.alertOrigin(alert).map { "- **\($0.label):** " + text($0.value) }
         let optional: [(String, String?, Bool)] = [
-            ("time", alert.time, false), ("source", alert.source, false), ("hostname", alert.hostname, false),
+            ("time", ReportFacts.alertTime(alert), false), ("source", alert.source, false), ("hostname", alert.hostname, false),
             ("container", alert.containerId, true), ("name", alert.containerName, false),
             ("image", alert.image, true), ("executable", alert.exePath, true), ("command", alert.cmdline, true),
         ]

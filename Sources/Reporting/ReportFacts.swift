@@ -1,5 +1,6 @@
 import Foundation
 import Investigation
+import SafeText
 
 /// What the text and Markdown reports say, worded once so both carry the same content.
 ///
@@ -48,7 +49,7 @@ enum ReportFacts {
     static func context(_ report: InvestigationReport, text: (String) -> String) -> [String] {
         var context: [String] = []
         if let alert = report.alert {
-            context.append("\(text(alert.priority)) alert at \(text(alert.time ?? "an unknown time"))")
+            context.append("\(text(alert.priority)) alert at \(text(alertTime(alert) ?? "an unknown time"))")
         }
         if let state = report.container?.state { context.append("container \(text(state.status))") }
         return context
@@ -189,6 +190,24 @@ enum ReportFacts {
 
     /// A log line's text made visible: from its exact bytes when they are not UTF-8, so each byte
     /// that is not part of a character shows as `\xNN` rather than as U+FFFD.
+    /// The alert's time; one written without a zone says so.
+    static func alertTime(_ alert: InvestigationReport.Alert) -> String? {
+        alert.time ?? alert.timeWithoutZone.map { "\($0) (zone unknown)" }
+    }
+
+    /// The rows the alert's own identity and wrapping add below rule and priority, in text and Markdown alike.
+    static func alertOrigin(_ alert: InvestigationReport.Alert) -> [(label: String, value: String)] {
+        var rows: [(String, String)] = []
+        if let written = alert.priorityAsWritten { rows.append(("priority as written", written)) }
+        if let uuid = alert.uuid { rows.append(("uuid", uuid)) }
+        if let line = alert.provenance {
+            let program = line.identifier.map { name in line.pid.map { "\(name)[\($0)]" } ?? name }
+            let parts = [line.host.map { "host \($0)" }, line.time.map { "at \($0)" }, program].compactMap { $0 }
+            rows.append(("log line", ([line.kind] + parts).joined(separator: ", ")))
+        }
+        return rows
+    }
+
     static func visibleLogText(_ line: InvestigationReport.LogLine) -> String {
         guard let base64 = line.base64, let bytes = Data(base64Encoded: base64) else { return TerminalText.escaped(line.text) }
         return TerminalText.escaped(bytes: Array(bytes))
@@ -204,25 +223,12 @@ enum ReportFacts {
         return "\(window), \(lines)\(logs.truncated ? " (truncated: the window held more)" : "")"
     }
 
-    /// A next step split per the investigation's convention: the first line is the sentence, any
-    /// further lines are a code block (a Falco YAML exception or shell commands).
-    static func mitigation(_ text: String) -> (sentence: String, code: [String], language: String) {
-        let all = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let sentence = all.first ?? ""
-        var lines = Array(all.dropFirst())
+    /// A next step as renderers lay it out: the sentence, the code's lines (trailing blank lines
+    /// dropped) and the language name for a fenced block.
+    static func mitigation(_ step: NextStep) -> (sentence: String, code: [String], language: String) {
+        var lines = step.code.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
         while lines.last?.allSatisfy(\.isWhitespace) == true { lines.removeLast() }
-        return (sentence, lines, codeLanguage(lines))
-    }
-
-    /// YAML when the block reads like a Falco rules file (`- rule:`, `key: value`), shell otherwise;
-    /// only a hint for highlighting in tickets.
-    private static func codeLanguage(_ lines: [String]) -> String {
-        guard let first = lines.first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return "" }
-        let trimmed = first.drop { $0 == " " }
-        let key = trimmed.hasPrefix("- ") ? trimmed.dropFirst(2) : trimmed
-        let name = key.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }
-        let isMapping = !name.isEmpty && key.dropFirst(name.count).first == ":"
-        return isMapping || trimmed.hasPrefix("- ") ? "yaml" : "sh"
+        return (step.sentence, lines, lines.isEmpty ? "" : step.language?.rawValue ?? "")
     }
 
     /// An alert field as people read it: strings bare, `null` as Falco's own `<NA>`, `""` visible,

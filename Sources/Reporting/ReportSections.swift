@@ -1,5 +1,5 @@
 /// The sections of a report for people, in the order both the text and the Markdown report write
-/// them: SPEC.md asks both to carry the same content, so neither can leave one out.
+/// them: docs/report.md asks both to carry the same content, so neither can leave one out.
 ///
 /// Each section returns its lines, or none to be left out; sections are separated by a blank line.
 protocol ReportSections {

@@ -1,4 +1,5 @@
 import Investigation
+import SafeText
 
 /// The report for a terminal: the verdict on the first line, then the evidence behind it.
 ///
@@ -77,7 +78,7 @@ struct TextReport: ReportSections {
         guard !report.drift.isEmpty else { return [heading("Drift"), "  none listed"] }
         let head = heading("Drift", note: ReportFacts.driftSummary(report.drift))
         let (listed, omitted) = ReportFacts.listedDrift(report.drift)
-        let rows = listed.map { [$0.kind, $0.path, $0.executable == true ? "executable" : ""] }
+        let rows = listed.map { [$0.kind.description, $0.path, $0.executable == true ? "executable" : ""] }
         let more = omitted > 0 ? ["  … and \(omitted) more changes (the JSON report lists all)"] : []
         return [head] + grid(rows) { row, column in listed[row].executable == true && column == 2 ? .bold : nil } + more
     }
@@ -93,8 +94,9 @@ struct TextReport: ReportSections {
     func alert() -> [String] {
         guard let alert = report.alert else { return [heading("Alert"), "  none: the investigation started from the container"] }
         var rows: [(String, [String])] = [("rule", [alert.rule]), ("priority", [alert.priority])]
+        rows += ReportFacts.alertOrigin(alert).map { ($0.label, [$0.value]) }
         let optional: [(String, String?)] = [
-            ("time", alert.time), ("source", alert.source), ("hostname", alert.hostname),
+            ("time", ReportFacts.alertTime(alert)), ("source", alert.source), ("hostname", alert.hostname),
             ("container", alert.containerId), ("name", alert.containerName), ("image", alert.image),
             ("executable", alert.exePath), ("command", alert.cmdline),
         ]

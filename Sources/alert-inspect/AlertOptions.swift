@@ -1,6 +1,7 @@
 import ArgumentParser
 import FalcoAlerts
 import Foundation
+import Investigation
 
 /// `--alert FILE|-` and `--alert-index N`: which alert to check.
 struct AlertOptions: ParsableArguments {
@@ -50,44 +51,20 @@ struct AlertOptions: ParsableArguments {
             defer { input.close() }
             bytes = try input.readAll(limit: AlertReader.maximumDocumentSize)
         }
-        let document = try AlertReader.parseDocument(bytes, source: source)
-        for bad in document.badLines { Diagnostics.warning("skipped \(bad)") }
-        let entries = document.entries
-        let chosen: AlertDocument.Entry?
-        let why: String
-        switch alertIndex {
-        case .number(let number):
-            guard number <= entries.count else {
-                throw ValidationError("--alert-index \(number): \(source) holds \(entries.count) alert(s)")
+        let chosen: AlertSelection.Chosen
+        do {
+            let index = alertIndex.map { index -> AlertSelection.Index in
+                switch index {
+                case .number(let number): return .number(number)
+                case .last: return .last
+                }
             }
-            chosen = entries[number - 1]
-            why = "--alert-index \(number)"
-        case .last:
-            chosen = entries.last
-            why = "--alert-index last"
-        case nil:
-            if let container {
-                chosen = entries.first { Self.isAbout($0.alert, container) } ?? entries.first
-                why = "the first about \(container)"
-            } else {
-                chosen = entries.first { !$0.alert.isHostEvent } ?? entries.first
-                why = "the first about a container"
-            }
+            chosen = try AlertSelection.choose(from: bytes, source: source, container: container, index: index)
+        } catch let failure as AlertSelection.Failure {
+            throw ValidationError(failure.description)
         }
-        guard let entry = chosen else { throw ValidationError("\(source) holds no alert") }
-        if entries.count > 1, let position = entries.firstIndex(where: { $0.byteRange == entry.byteRange }) {
-            var note = "\(source) holds \(entries.count) alerts: took alert \(position + 1) (\(why))"
-            if alertIndex == nil { note += "; --alert-index N or --alert-index last takes another" }
-            Diagnostics.note(note)
-        }
-        if entry.alert.isLossy {
-            Diagnostics.warning("\(source) is a plain-text alert: read as a best effort; unreadable: \(entry.alert.unreadableFields.joined(separator: ", "))")
-        }
-        return Loaded(alert: entry.alert, bytes: Array(document.text[entry.byteRange]), source: source)
-    }
-
-    private static func isAbout(_ alert: FalcoAlert, _ container: String) -> Bool {
-        guard let id = alert.containerID, id != "host" else { return false }
-        return container.hasPrefix(id) || id.hasPrefix(container) || alert.containerName == container
+        for warning in chosen.warnings { Diagnostics.warning(warning) }
+        for note in chosen.notes { Diagnostics.note(note) }
+        return Loaded(alert: chosen.alert, bytes: chosen.bytes, source: source)
     }
 }

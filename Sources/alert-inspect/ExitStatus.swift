@@ -6,8 +6,9 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import Runtime
 
-/// Exit codes from SPEC.md, and the single place errors are mapped to them.
+/// Exit codes (docs/exit-codes.md), and the single place errors are mapped to them.
 enum ExitStatus {
     static let done: Int32 = 0
     static let failure: Int32 = 1
@@ -64,6 +65,12 @@ enum ExitStatus {
             // setting to correct, not an engine that failed to answer.
             case .invalidEndpoint: return usage
             default: return failure
+            }
+        case let error as RuntimeError:
+            switch error {
+            case .unreachable: return engineUnreachable
+            case .notFound: return noSuchContainer
+            case .denied, .unsupported, .malformed, .cancelled: return failure
             }
         case let error as EvidenceBundleError:
             switch error {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
-import DockerEngine
+import Runtime
 import Foundation
 import Investigation
 
@@ -29,16 +29,16 @@ struct LogWindowOptions: ParsableArguments {
         settings.tail = tail
     }
 
-    private func instants() throws -> (EngineTime?, EngineTime?) {
+    private func instants() throws -> (RuntimeInstant?, RuntimeInstant?) {
         let now = Date().timeIntervalSince1970
         let instant = TimeArgument.Instant(seconds: Int64(now), nanoseconds: Int64((now - now.rounded(.down)) * 1e9))
-        func parse(_ text: String?, _ option: String) throws -> EngineTime? {
+        func parse(_ text: String?, _ option: String) throws -> RuntimeInstant? {
             guard let text else { return nil }
             guard let parsed = TimeArgument.parse(text, now: instant) else {
                 throw ValidationError(
                     "\(option) \(text): use a duration (10m, 1h30m), a Unix timestamp or an RFC 3339 time (2026-12-06T01:02:03Z)")
             }
-            return EngineTime(seconds: parsed.seconds, nanoseconds: parsed.nanoseconds)
+            return RuntimeInstant(seconds: parsed.seconds, nanoseconds: parsed.nanoseconds)
         }
         return (try parse(since, "--since"), try parse(until, "--until"))
     }

@@ -3,6 +3,7 @@ import Foundation
 import EvidenceBundle
 import Investigation
 import Reporting
+import DockerRuntime
 
 /// How to reach the engine: shared by every command that talks to one.
 struct EngineOptions: ParsableArguments {
@@ -115,7 +116,7 @@ struct CollectionOptions: ParsableArguments {
     var collectorSettings: Collector.Settings {
         Collector.Settings(
             toolVersion: ToolVersion.current, maxFileBytes: maxFileBytes.bytes, maxLogBytes: maxLogBytes.bytes,
-            maxFiles: maxFiles, arguments: CommandLine.arguments)
+            maxFiles: maxFiles, arguments: CommandLine.arguments, investigation: investigatorSettings)
     }
 
     var investigatorSettings: Investigator.Settings {

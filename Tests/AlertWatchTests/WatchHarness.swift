@@ -1,6 +1,7 @@
 import FalcoAlerts
 import Foundation
 import Testing
+import DockerRuntime
 
 @testable import AlertWatch
 

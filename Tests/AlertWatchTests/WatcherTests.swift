@@ -2,6 +2,7 @@ import Crypto
 import FalcoAlerts
 import Foundation
 import Testing
+import DockerRuntime
 
 @testable import AlertWatch
 

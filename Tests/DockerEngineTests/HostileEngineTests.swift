@@ -28,9 +28,7 @@ import Testing
     }
 
     private func expectReadOnly(_ engine: FakeEngine) {
-        for line in engine.requests {
-            #expect(line.hasPrefix("GET ") || line.hasPrefix("HEAD "), "sent \(line)")
-        }
+        #expect(engine.nonReadRequests.isEmpty, "sent \(engine.nonReadRequests)")
     }
 
     /// The error `body` throws, which must be a `DockerEngineError`, and how long it took.
@@ -81,7 +79,7 @@ import Testing
             Issue.record("expected a transport error, got \(String(describing: error))")
             return
         }
-        #expect(endpoint == "unix://" + engine.socketPath)
+        #expect(endpoint == engine.address)
         #expect(request.contains("/containers/web/json"))
         #expect(detail.contains("closed") || detail.contains("remaining"), "\(detail)")
         #expect(seconds < 5)
@@ -200,11 +198,7 @@ import Testing
 
     // MARK: - Archives
 
-    /// An archive from the fuzzers' seed corpus (its first byte is the fuzzer's chunk-size control).
-    private func seedArchive(_ name: String) throws -> Data {
-        try Data(contentsOf: Fixture.root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)"))
-            .dropFirst()
-    }
+    private func seedArchive(_ name: String) throws -> Data { try Fixture.seedArchive(name) }
 
     @Test func `a tar of escaping names, outside links and devices is read, flagged, and nothing is extractable`()
         throws
@@ -379,7 +373,7 @@ import Testing
                 Issue.record("expected a timeout, got \(String(describing: error))")
                 continue
             }
-            #expect(endpoint == "unix://" + engine.socketPath)
+            #expect(endpoint == engine.address)
             #expect(seconds < 4)
         }
         #expect(request.error?.isUnreachable == true)
@@ -394,7 +388,7 @@ import Testing
             limits: .init(connect: 1, request: 1))
         #expect(
             throws: DockerEngineError.timedOut(
-                endpoint: "unix://" + engine.socketPath, request: "GET /_ping", seconds: 1)
+                endpoint: engine.address, request: "GET /_ping", seconds: 1)
         ) {
             _ = try EngineClient.connect(transport)
         }

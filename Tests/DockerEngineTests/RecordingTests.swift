@@ -56,7 +56,7 @@ import TestSupport
             _ = try replayed.fetch(EngineRequest(.get, ["containers", "gone", "json"]), about: "gone")
         }
         #expect(replay.observation("stat", path: "/upper/tmp/x")?.result == "{}")
-        #expect(replay.recording.endpoint == "unix://" + engine.socketPath)
+        #expect(replay.recording.endpoint == engine.address)
     }
 
     @Test func `a request the recording lacks is an error naming it`() throws {

@@ -77,13 +77,13 @@ import TestSupport
         let engine = try FakeEngine { _ in .close }
         defer { engine.stop() }
         let error = CurlTransport.socketFailure(
-            path: engine.socketPath, osErrno: EACCES, endpoint: "unix://" + engine.socketPath, request: "GET /_ping",
+            path: engine.socketPath, osErrno: EACCES, endpoint: engine.address, request: "GET /_ping",
             detail: "")
         #expect(error == .permissionDenied(path: engine.socketPath))
         let refused = CurlTransport.socketFailure(
-            path: engine.socketPath, osErrno: ECONNREFUSED, endpoint: "unix://" + engine.socketPath,
+            path: engine.socketPath, osErrno: ECONNREFUSED, endpoint: engine.address,
             request: "GET /_ping", detail: "")
-        #expect(refused == .connectionRefused(endpoint: "unix://" + engine.socketPath))
+        #expect(refused == .connectionRefused(endpoint: engine.address))
     }
 
     @Test func `ping negotiates down to the engine's version and never above ours`() throws {
@@ -163,7 +163,7 @@ import TestSupport
         defer { engine.stop() }
         let client = try EngineClient.connect(transport(engine.socketPath, timeout: 1))
         let started = Date()
-        #expect(throws: DockerEngineError.timedOut(endpoint: "unix://" + engine.socketPath, request: "GET /v1.41/containers/c/logs", seconds: 1)) {
+        #expect(throws: DockerEngineError.timedOut(endpoint: engine.address, request: "GET /v1.41/containers/c/logs", seconds: 1)) {
             _ = try client.stream(EngineRequest(.get, ["containers", "c", "logs"], isStream: true)) { _ in }
         }
         #expect(Date().timeIntervalSince(started) < 5)
@@ -172,7 +172,7 @@ import TestSupport
     @Test func `an engine that never answers times out`() throws {
         let engine = try FakeEngine { _ in .hang }
         defer { engine.stop() }
-        #expect(throws: DockerEngineError.timedOut(endpoint: "unix://" + engine.socketPath, request: "GET /_ping", seconds: 1)) {
+        #expect(throws: DockerEngineError.timedOut(endpoint: engine.address, request: "GET /_ping", seconds: 1)) {
             _ = try EngineClient.connect(transport(engine.socketPath, timeout: 1))
         }
     }

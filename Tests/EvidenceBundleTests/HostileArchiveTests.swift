@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Investigation
 import Testing
+import TestSupport
 
 @testable import EvidenceBundle
 

@@ -127,28 +127,4 @@ struct AlertValueTests {
     func `other container names are not Kubernetes names`(name: String) {
         #expect(KubernetesContainerName(name) == nil)
     }
-
-    @Test(arguments: [
-        ("plain /bin/ls", "plain /bin/ls"),
-        ("red \u{1b}[31mX\u{1b}[0m", "red \\x1b[31mX\\x1b[0m"),
-        ("title \u{1b}]0;pwned\u{7}", "title \\x1b]0;pwned\\x07"),
-        ("a\nb\rc\td\u{0}e\u{7f}", "a\\nb\\rc\\td\\x00e\\x7f"),
-        ("csi \u{9b}2J", "csi \\u{9b}2J"),
-        ("file \u{202e}gpj.exe", "file \\u{202e}gpj.exe"),
-        ("back\\slash", "back\\\\slash"),
-        ("é 日本 😀", "é 日本 😀"),
-    ])
-    func `text for terminals shows control characters visibly`(input: String, expected: String) {
-        #expect(VisibleText.terminal(input) == expected)
-    }
-
-    @Test func `Markdown text escapes active characters after making controls visible`() {
-        #expect(
-            VisibleText.markdown("a|b *c* _d_ [e](f) <g> `h` ~i~ &amp;")
-                == #"a\|b \*c\* \_d\_ \[e\](f) \<g\> \`h\` \~i\~ \&amp;"#)
-        #expect(
-            VisibleText.markdown("api-1 2026-04-06T15:32:10.5Z #3 +x !y") == "api-1 2026-04-06T15:32:10.5Z #3 +x !y")
-        #expect(VisibleText.markdown("x\u{1b}[1m") == #"x\\x1b\[1m"#)
-        #expect(VisibleText.markdown("plain") == "plain")
-    }
 }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Investigation
+@testable import Runtime
 
 @Suite struct LogSelectionTests {
     private func select(_ count: Int, limit: Int, keep: LogSelection<Int>.Keep) -> LogSelection<Int> {

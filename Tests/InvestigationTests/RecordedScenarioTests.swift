@@ -3,6 +3,7 @@ import Foundation
 import Investigation
 import Testing
 import TestSupport
+import DockerRuntime
 
 /// The lab's scenarios, replayed from Fixtures/recordings: the same assertions as the live tests, no engine.
 @Suite struct RecordedScenarioTests {

@@ -4,6 +4,7 @@ import Foundation
 import Investigation
 import Testing
 import TestSupport
+import DockerRuntime
 
 /// The investigation scenarios against the lab's real engines.
 @Suite(.serialized) struct InvestigationLiveTests {

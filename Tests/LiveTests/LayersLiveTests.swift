@@ -1,6 +1,8 @@
 import DockerEngine
+import DockerRuntime
 import Foundation
 import Investigation
+import Runtime
 import Testing
 import TestSupport
 

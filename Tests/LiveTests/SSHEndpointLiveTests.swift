@@ -23,9 +23,14 @@ import Testing
                 echo "$$ $*" >> '\(folder.path)/ssh.log'
                 exec docker -H '\(engineHost)' system dial-stdio
                 """
+            // Written through a close-on-exec descriptor: a process another test forks meanwhile must not
+            // inherit it open for writing, or running the script fails with "Text file busy".
             let path = folder.appendingPathComponent("ssh").path
-            try Data(script.utf8).write(to: URL(fileURLWithPath: path))
-            chmod(path, 0o755)
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+            guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            defer { close(fd) }
+            let bytes = Array(script.utf8)
+            guard write(fd, bytes, bytes.count) == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         }
 
         var starts: [(pid: pid_t, arguments: String)] {

@@ -11,7 +11,7 @@ import Testing
 /// signals, a burst. The lab's tests need its Docker engine; the others use an engine that is not there, or a
 /// socket that takes requests and never answers (an engine hung mid-investigation).
 @Suite(.serialized) struct WatchLiveTests {
-    static var binary: URL { Fixture.root.appendingPathComponent(".build/debug/alert-inspect") }
+    static var binary: URL { Tool.binary }
 
     /// An outcome line as a script reads it.
     struct Outcome: Decodable, Hashable {

@@ -286,3 +286,26 @@ extension FakeEngine {
         }
     }
 }
+
+extension FakeEngine.Reply {
+    /// An archive answer that sends `header` (a tar header claiming a huge member), then 256 MiB of
+    /// filler as fast as the client reads it: for tests of caps and bounded memory.
+    package static func endlessArchive(header: Data, headers: [String: String]) -> FakeEngine.Reply {
+        .script { connection in
+            connection.writeHead(status: 200, headers: headers)
+            guard connection.write(header) else { return }
+            let piece = Data(repeating: 0x41, count: 1 << 20)
+            for _ in 0..<256 where connection.write(piece) {}
+        }
+    }
+}
+
+extension FakeEngine {
+    /// The engine's address as `--host` and `DOCKER_HOST` take it.
+    package var address: String { "unix://" + socketPath }
+
+    /// The read-only audit: every request line received that is neither a `GET` nor a `HEAD` (none, ever).
+    package var nonReadRequests: [String] {
+        requests.filter { !($0.hasPrefix("GET ") || $0.hasPrefix("HEAD ")) }
+    }
+}

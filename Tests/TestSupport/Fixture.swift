@@ -25,4 +25,10 @@ package enum Fixture {
             .appendingPathComponent("shared/upstream-samples/falco")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
+
+    /// An archive from the fuzzers' seed corpus, `Tests/FuzzCorpus/TarArchive/seed-<name>` (its first byte
+    /// is the fuzzer's chunk-size control, dropped here).
+    package static func seedArchive(_ name: String) throws -> Data {
+        try Data(contentsOf: root.appendingPathComponent("Tests/FuzzCorpus/TarArchive/seed-\(name)")).dropFirst()
+    }
 }

@@ -3,6 +3,7 @@ import FalcoAlerts
 import Foundation
 import Investigation
 import Testing
+import DockerRuntime
 
 /// What an investigation scenario must show, wherever its engine answers from: the live lab, or a
 /// recording of it in Fixtures. One test body, two transports.
@@ -62,9 +63,10 @@ package enum ScenarioCheck {
             #expect(report.verdict == .disputed, "\(expected)")
             return report
         }
-        if let verdict = expected.expectedVerdict {
-            #expect(report.verdict.rawValue == verdict, "\(expected): \(report.claims.map { "\($0.id.rawValue) \($0.verdict): \($0.reason)" })")
-        }
+        // A scenario that states no verdict still has one: every claim of a live container holds
+        // (confirmed), and nothing can be checked of a gone one (inconclusive). Never skipped.
+        let verdict = expected.expectedVerdict ?? (expected.containerExists ? "confirmed" : "inconclusive")
+        #expect(report.verdict.rawValue == verdict, "\(expected): \(report.claims.map { "\($0.id.rawValue) \($0.verdict): \($0.reason)" })")
         guard expected.containerExists else {
             #expect(report.container == nil)
             #expect(report.claims.allSatisfy { $0.verdict == .unverifiable }, "\(expected)")

@@ -1,8 +1,8 @@
-import DockerEngine
 import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 /// One investigation to run: the first alert of its group, and the bundle folder to create for it.
 package struct InvestigationJob: Sendable {
@@ -39,14 +39,12 @@ package protocol AlertInvestigating: Sendable {
 /// sibling and renames it into place only when complete.
 package struct BundleCollector: AlertInvestigating {
     package var engine: EngineConnection.Options
+    /// The bundle's caps and the investigation's settings.
     package var collection: Collector.Settings
-    package var investigation: Investigator.Settings
 
-    package init(engine: EngineConnection.Options, collection: Collector.Settings, investigation: Investigator.Settings)
-    {
+    package init(engine: EngineConnection.Options, collection: Collector.Settings) {
         self.engine = engine
         self.collection = collection
-        self.investigation = investigation
     }
 
     package func investigate(_ job: InvestigationJob, isCancelled: @escaping @Sendable () -> Bool) async
@@ -55,15 +53,9 @@ package struct BundleCollector: AlertInvestigating {
         var engine = self.engine
         engine.isCancelled = isCancelled
         let collector = Collector(engine: engine, settings: collection, isCancelled: isCancelled)
-        let settings = investigation
-        let alert = job.alert
         do {
             let result = try await collector.collect(
-                container: alert.containerID, alert: job.raw, into: job.destination
-            ) { connection in
-                try await Investigator(connection: connection, settings: settings).investigate(
-                    container: nil, alert: alert)
-            }
+                container: nil, alert: job.alert, alertBytes: job.raw, into: job.destination)
             return .bundled(
                 bundle: result.bundle, verdict: result.report.verdict.rawValue, containerFound: result.containerFound)
         } catch let error as EvidenceBundleError {

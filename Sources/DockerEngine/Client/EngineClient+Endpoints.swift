@@ -23,6 +23,13 @@ extension EngineClient {
         return try decode(ContainerInspect.self, EngineRequest(.get, ["containers", reference, "json"]), about: reference)
     }
 
+    /// `GET /containers/json?limit=N`: the ids of up to `limit` running containers, newest first.
+    package func runningContainerIDs(limit: Int) throws -> [String] {
+        struct Summary: Decodable { var Id: String }
+        let request = EngineRequest(.get, ["containers", "json"], query: [QueryItem("limit", String(limit))])
+        return try decode([Summary].self, request).value.map(\.Id)
+    }
+
     /// `GET /containers/{id}/changes`; the engine's `null` (no changes) is an empty list.
     package func changes(_ id: String) throws -> (value: [ContainerChange], raw: Fetched) {
         let request = EngineRequest(.get, ["containers", id, "changes"])

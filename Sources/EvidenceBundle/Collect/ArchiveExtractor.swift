@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import SafeText
 
 /// Extracts the plain files of an archive stream into `files/`, hashing each as it is written.
 ///
@@ -79,7 +80,7 @@ final class ArchiveExtractor {
         }
     }
 
-    private var quotedPath: String { "'\(VisibleText.escaped(containerPath))'" }
+    private var quotedPath: String { "'\(TerminalText.escaped(containerPath, limit: 200))'" }
 
     private func stop(because error: any Error) throws(EvidenceBundleError) {
         stopped = true
@@ -119,9 +120,9 @@ final class ArchiveExtractor {
         guard entry.isRegularFile else {
             switch entry.kind {
             case .symbolicLink:
-                return "a symbolic link to '\(VisibleText.escaped(entry.linkName?.text ?? ""))'"
+                return "a symbolic link to '\(TerminalText.escaped(entry.linkName?.text ?? "", limit: 200))'"
             case .hardLink:
-                return "a hard link to '\(VisibleText.escaped(entry.linkName?.text ?? ""))'"
+                return "a hard link to '\(TerminalText.escaped(entry.linkName?.text ?? "", limit: 200))'"
             case .characterDevice, .blockDevice:
                 return "a device (\(entry.deviceMajor):\(entry.deviceMinor))"
             case .directory:
@@ -129,7 +130,7 @@ final class ArchiveExtractor {
             case .fifo:
                 return "a fifo"
             case .other(let flag):
-                return "of unknown type '\(VisibleText.escaped(String(UnicodeScalar(flag))))'"
+                return "of unknown type '\(TerminalText.escaped(String(UnicodeScalar(flag)), limit: 200))'"
             case .regular:
                 return nil
             }
@@ -145,7 +146,7 @@ final class ArchiveExtractor {
         refused += 1
         guard refused <= Self.listedRefusals else { return }
         journal.note(
-            "refused member '\(VisibleText.escaped(entry.name.text))' of the archive of \(quotedPath): \(reason)")
+            "refused member '\(TerminalText.escaped(entry.name.text, limit: 200))' of the archive of \(quotedPath): \(reason)")
     }
 
     /// Closes the file being written, if any, and enters it in the manifest.
@@ -161,7 +162,7 @@ final class ArchiveExtractor {
             journal.archived(containerPath, digest)
         }
         var detail =
-            "member '\(VisibleText.escaped(file.entry.name.text))' (\(file.entry.mode.lsString), \(file.entry.size) bytes)"
+            "member '\(TerminalText.escaped(file.entry.name.text, limit: 200))' (\(file.entry.mode.lsString), \(file.entry.size) bytes)"
         detail += " of the archive of \(quotedPath) in the container"
         if let stat, stat.name == file.entry.name.components.last {
             detail += "; the engine's stat: \(stat.mode.lsString), \(stat.size) bytes, modified \(stat.mtime ?? "?")"

@@ -100,7 +100,7 @@ package final class CollectionJournal: @unchecked Sendable {
         locked { archivedFiles[containerPath] = digest }
     }
 
-    /// How the container's logs are framed, read from the investigation's inspect answer as it passed.
+    /// How the container's logs are framed: set by the investigation's runtime (``BundleRuntime``) before it asks for them.
     package var logFraming: LogFraming? {
         get { locked { framing } }
         set { locked { framing = newValue } }

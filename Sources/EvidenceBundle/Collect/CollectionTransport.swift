@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Investigation
+import SafeText
 
 /// The collection's view of the wire, placed under the recorder (and under the collector's own
 /// client): every body is hashed as it streams, counted for progress and cut at its cap, archive
@@ -25,7 +26,7 @@ final class CollectionTransport: EngineTransport {
             switch kind {
             case .archive: return maxFileBytes + Self.archiveOverhead
             case .logs: return maxLogBytes
-            case .inspect, .other: return nil
+            case .other: return nil
             }
         }
     }
@@ -86,7 +87,7 @@ final class CollectionTransport: EngineTransport {
                     if head.isSuccess {
                         do {
                             if let tap = try makeTap(kind, producer: described, head: head) {
-                                sink = BodySink(tap: tap, background: kind != .inspect)
+                                sink = BodySink(tap: tap, background: true)
                             }
                         } catch {
                             origin = .tap
@@ -154,14 +155,11 @@ final class CollectionTransport: EngineTransport {
                 maxFileBytes: plan.maxFileBytes, maxEntries: plan.maxArchiveEntries, stat: stat,
                 sharesDigest: plan.connection == .recorded)
             return ArchiveTap(extractor: extractor, raw: raw, producer: producer, containerPath: path, journal: journal)
-        case .inspect:
-            guard plan.connection == .recorded else { return nil }
-            return InspectTap(producer: producer, journal: journal)
         case .logs:
             guard plan.connection == .recorded else { return nil }
             guard let framing = journal.logFraming else {
                 journal.note(
-                    "the logs were kept as received but not demultiplexed: the container's Config.Tty is unknown")
+                    "the logs were kept as received but not demultiplexed: the investigation did not say how they are framed")
                 return nil
             }
             return try LogTap(framing: framing, producer: producer, staging: plan.staging, journal: journal)
@@ -183,8 +181,6 @@ enum RequestKind: Equatable {
     case archive(path: String)
     /// `GET /containers/{id}/logs`.
     case logs
-    /// `GET /containers/{id}/json`.
-    case inspect
     case other
 
     init(_ request: EngineRequest) {
@@ -198,8 +194,6 @@ enum RequestKind: Equatable {
             self = .archive(path: request.query.first { $0.name == "path" }?.value ?? "")
         case "logs":
             self = .logs
-        case "json":
-            self = .inspect
         default:
             self = .other
         }
@@ -212,32 +206,6 @@ protocol BodyTap: AnyObject {
     func feed(_ chunk: UnsafeRawBufferPointer) throws
     /// The body ended; `complete` is false when a cap or a failure cut it.
     func finish(complete: Bool) throws
-}
-
-/// The investigation's inspect answer, read as it passes for the container's TTY: it says how the
-/// log window that follows is framed, so the collection needs no inspect of its own.
-final class InspectTap: BodyTap {
-    private let producer: String
-    private let journal: CollectionJournal
-    private var body = Data()
-
-    /// An inspect answer is a few KiB; one past this is not decoded.
-    static let maxBytes = 4 << 20
-
-    init(producer: String, journal: CollectionJournal) {
-        self.producer = producer
-        self.journal = journal
-    }
-
-    func feed(_ chunk: UnsafeRawBufferPointer) throws {
-        if body.count + chunk.count <= Self.maxBytes { body.append(contentsOf: chunk) }
-    }
-
-    func finish(complete: Bool) throws {
-        guard complete, let inspected = try? EngineJSON.decode(ContainerInspect.self, from: body, request: producer)
-        else { return }
-        journal.logFraming = LogFraming(tty: inspected.hasTTY)
-    }
 }
 
 /// An archive body: the raw tar (when nobody else keeps it) and the files extracted from it.
@@ -270,7 +238,7 @@ final class ArchiveTap: BodyTap {
             journal.add(
                 .init(
                     path: raw.relativePath, digest: digest, kind: .archive, producer: producer, acquiredAt: Date(),
-                    detail: "the archive of \(VisibleText.escaped(containerPath)) in the container, as received",
+                    detail: "the archive of \(TerminalText.escaped(containerPath, limit: 200)) in the container, as received",
                     truncated: !complete))
         }
         try extractor.finish(complete: complete)

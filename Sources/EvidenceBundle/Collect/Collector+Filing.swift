@@ -1,9 +1,10 @@
 import DockerEngine
 import Foundation
 import Investigation
+import SafeText
 
 extension Collector {
-    /// Enters every recorded body in the manifest and gives the ones SPEC.md names their names
+    /// Enters every recorded body in the manifest and gives the ones docs/bundle.md names their names
     /// (`engine/container.json`, `logs/window.raw`, `files/<name>.tar`...) as hard links: the
     /// recording stays whole for `--replay`, and no body is stored twice.
     func fileRecording(_ staging: StagingFolder, journal: CollectionJournal) throws {
@@ -66,11 +67,11 @@ extension Collector {
             journal.add(
                 .init(
                     path: name, digest: digest, kind: spec.kind, producer: producer, acquiredAt: received,
-                    detail: "the recorded answer under its SPEC name", truncated: isCut, sameFileAs: recordedPath))
+                    detail: "the recorded answer under its bundle name", truncated: isCut, sameFileAs: recordedPath))
         }
     }
 
-    /// An answer with no body has no file in the recording; under its SPEC name it is an empty
+    /// An answer with no body has no file in the recording; under its bundle name it is an empty
     /// file (`/events` with no event in the window): an empty answer is still an answer.
     private func fileEmptyAnswer(
         _ exchange: Recording.Exchange, staging: StagingFolder, journal: CollectionJournal, named: inout Set<String>
@@ -93,7 +94,7 @@ extension Collector {
                 detail: "the engine answered \(exchange.status) with an empty body"))
     }
 
-    /// What SPEC.md calls a recorded answer.
+    /// What docs/bundle.md calls a recorded answer.
     enum SpecName: Equatable {
         case engine(String)
         case logs(String)
@@ -110,12 +111,12 @@ extension Collector {
         var displayName: String {
             switch self {
             case .engine(let name), .logs(let name): return name
-            case .archive(let path): return "the archive of '\(VisibleText.escaped(path))'"
+            case .archive(let path): return "the archive of '\(TerminalText.escaped(path, limit: 200))'"
             }
         }
     }
 
-    /// The SPEC name for an answer to `method target`, or nil for answers it does not name.
+    /// The docs/bundle.md name for an answer to `method target`, or nil for answers it does not name.
     static func specName(method: String, target: String) -> SpecName? {
         guard method == "GET" else { return nil }
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -158,7 +159,7 @@ extension Collector {
         let suspect = report.executable?.path
         // `executable == false` is the host's own answer from the upper dir: no need to ask the engine.
         let candidates = report.drift.filter {
-            ($0.kind == "added" || $0.kind == "modified") && $0.path != suspect && $0.executable != false
+            ($0.kind == .added || $0.kind == .modified) && $0.path != suspect && $0.executable != false
         }
         var checked = 0
         var acquired = 0
@@ -178,7 +179,7 @@ extension Collector {
                 stat = try await BlockingWork.run { try client.pathStat(containerID, path: path) }
             } catch {
                 try checkpoint(journal)
-                journal.note("'\(VisibleText.escaped(path))' could not be examined: \(error)")
+                journal.note("'\(TerminalText.escaped(path, limit: 200))' could not be examined: \(error)")
                 continue
             }
             guard let stat, stat.fileType == .regular, stat.mode.posix.isExecutable else { continue }
@@ -193,7 +194,7 @@ extension Collector {
                 }
             } catch {
                 try checkpoint(journal)
-                journal.note("'\(VisibleText.escaped(path))' could not be acquired: \(error)")
+                journal.note("'\(TerminalText.escaped(path, limit: 200))' could not be acquired: \(error)")
             }
         }
         if skipped > 0 {
@@ -278,7 +279,7 @@ extension Collector {
         }
         var detail =
             "the executable of host pid \(pid) (a process of container \(report.container?.id.prefix(12) ?? "?"))"
-        detail += ", which points at '\(VisibleText.escaped(before ?? "?"))'; read through the engine host's /proc"
+        detail += ", which points at '\(TerminalText.escaped(before ?? "?", limit: 200))'; read through the engine host's /proc"
         if let expected = executable.sha256 {
             detail +=
                 expected == digest.sha256

@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Investigation
 import Reporting
+import SafeText
 
 extension Collector {
     func writeReports(_ report: InvestigationReport, staging: StagingFolder, journal: CollectionJournal) throws {
@@ -31,7 +32,7 @@ extension Collector {
             let status = transfer.status.map(String.init) ?? "-"
             let fields = [
                 Timestamp.iso8601(transfer.started), transfer.method, transfer.target, status, String(transfer.bytes),
-                milliseconds(transfer.seconds), transfer.connection.rawValue, VisibleText.escaped(note, limit: 400),
+                milliseconds(transfer.seconds), transfer.connection.rawValue, TerminalText.escaped(note, limit: 400),
             ]
             return (transfer.started, fields.joined(separator: "\t"))
         }

@@ -1,9 +1,12 @@
 import DockerEngine
+import DockerRuntime
+import FalcoAlerts
 import Foundation
 import Investigation
+import Runtime
 
-/// Builds an evidence bundle: investigates through a connection that records into the bundle,
-/// files the engine's answers under their SPEC names, acquires the executables (archive endpoint,
+/// Builds an evidence bundle: runs its own investigation through a connection that records into the bundle,
+/// files the engine's answers under their docs/bundle.md names, acquires the executables (archive endpoint,
 /// or the host's `/proc` for deleted and memfd ones), writes the reports, the collection log, the
 /// manifest and `SHA256SUMS`, and only then moves the bundle into place.
 ///
@@ -23,11 +26,14 @@ package struct Collector: Sendable {
         package var maxExecutableChecks: Int
         /// The command line, for the manifest.
         package var arguments: [String]
+        /// The investigation's window and limits; its acquisition is the bundle's own.
+        package var investigation: Investigator.Settings
 
         package init(
             toolVersion: String, maxFileBytes: Int64 = 1 << 30, maxLogBytes: Int64 = 256 << 20, maxFiles: Int = 20,
-            maxExecutableChecks: Int = 256, arguments: [String] = []
+            maxExecutableChecks: Int = 256, arguments: [String] = [], investigation: Investigator.Settings? = nil
         ) {
+            self.investigation = investigation ?? Investigator.Settings(toolVersion: toolVersion)
             self.toolVersion = toolVersion
             self.maxFileBytes = maxFileBytes
             self.maxLogBytes = maxLogBytes
@@ -36,9 +42,6 @@ package struct Collector: Sendable {
             self.arguments = arguments
         }
     }
-
-    /// The investigation to run over the connection the collector opens (which records into the bundle).
-    package typealias Investigation = @Sendable (EngineConnection) async throws -> Investigator.Outcome
 
     package struct Result: Sendable {
         /// Where the bundle now is.
@@ -64,17 +67,28 @@ package struct Collector: Sendable {
         self.progress = progress
     }
 
-    /// Collects into `destination`, which must not exist.
+    /// Investigates `container` (default: the alert's) against `alert` and collects into `destination`,
+    /// which must not exist.
     ///
     /// - Parameters:
-    ///   - reference: the container the investigation is about (name, id or prefix, as the
-    ///     investigation will ask for it), named in the manifest's replay command.
-    ///   - alert: the alert's bytes exactly as received, kept as `alert.json`.
+    ///   - container: the container named on the command line (name, id or prefix), if any.
+    ///   - alert: the alert, and its bytes exactly as received, kept as `alert.json`.
     /// - Throws: `EvidenceBundleError.bundleExists`/`.cannotCreate` before anything is written;
     ///   `.interrupted` or `.notWritten` after the staging folder was removed.
     package func collect(
-        container reference: String?, alert: [UInt8]?, into destination: URL, investigate: Investigation
+        container: String?, alert: FalcoAlert?, alertBytes: [UInt8]?, into destination: URL
     ) async throws -> Result {
+        // The manifest's replay command names the container the investigation asks for.
+        let named = container ?? alert?.containerID
+        let reference = named == "host" ? nil : named
+        let investigate = { @Sendable (connection: EngineConnection, journal: CollectionJournal) in
+            var settings = self.settings.investigation
+            settings.acquisition = BundleAcquisition(journal: journal)
+            let runtime = BundleRuntime(base: connection.runtime, journal: journal)
+            return try await Investigator(runtime: runtime, host: connection.host, settings: settings).investigate(
+                container: container, alert: alert)
+        }
+        let alert = alertBytes
         let staging = try StagingFolder.create(for: destination)
         let journal = CollectionJournal(progress: progress)
         do {
@@ -95,7 +109,7 @@ package struct Collector: Sendable {
 
     private func fill(
         _ staging: StagingFolder, journal: CollectionJournal, reference: String?, alert: [UInt8]?,
-        investigate: Investigation
+        investigate: @Sendable (EngineConnection, CollectionJournal) async throws -> Investigator.Outcome
     ) async throws -> Result {
         let started = Date()
         journal.step("connecting")
@@ -118,7 +132,7 @@ package struct Collector: Sendable {
         let connection = try EngineConnection.open(
             options(.recorded, staging: staging, journal: journal, record: recordingURL))
         journal.step("investigating")
-        let outcome = try await investigate(connection)
+        let outcome = try await investigate(connection, journal)
         try checkpoint(journal)
 
         journal.step("filing the engine's answers")
@@ -153,9 +167,6 @@ package struct Collector: Sendable {
             connection: connection, staging: staging, maxFileBytes: settings.maxFileBytes,
             maxLogBytes: settings.maxLogBytes, maxArchiveEntries: max(settings.maxFiles, 1))
         options.wrapLive = { live in CollectionTransport(live: live, journal: journal, plan: plan) }
-        if connection == .recorded {
-            options.archivedFileDigest = { path in journal.archivedFile(path).map { ($0.sha256, $0.size) } }
-        }
         return options
     }
 
@@ -169,6 +180,7 @@ package struct Collector: Sendable {
         if isCancelled() { return .interrupted(destination: destination) }
         let cause = journal.failure ?? Self.sendable(error)
         if case .cancelled? = cause as? DockerEngineError { return .interrupted(destination: destination) }
+        if case .cancelled? = cause as? RuntimeError { return .interrupted(destination: destination) }
         // Someone created the destination while we worked: say so plainly (exit 73).
         if case .bundleExists? = error as? EvidenceBundleError, journal.failure == nil {
             return .bundleExists(path: destination)
@@ -180,9 +192,28 @@ package struct Collector: Sendable {
     static func sendable(_ error: any Error) -> any Error & Sendable {
         switch error {
         case let error as DockerEngineError: return error
+        case let error as RuntimeError: return error
         case let error as EvidenceBundleError: return error
         case let error as InvestigationError: return error
         default: return EvidenceBundleError.writeFailed(path: "the bundle", reason: String(describing: error))
         }
+    }
+}
+
+/// The executable as the bundle keeps it: the archive answer streams through the bundle's transport,
+/// which extracts and hashes the file on the way; the investigation takes that digest rather than
+/// hashing the same bytes again (hashing is most of the CPU a large acquisition costs).
+struct BundleAcquisition: ExecutableAcquisition {
+    let journal: CollectionJournal
+
+    func acquire(_ path: String, of container: ContainerRecord, from runtime: any ContainerRuntime) async throws(RuntimeError)
+        -> AcquiredFile
+    {
+        guard let file = try await runtime.file(of: container, path: path, into: { _ in }) else { return AcquiredFile(file: nil) }
+        guard file.complete else { return AcquiredFile(file: file) }
+        guard let kept = journal.archivedFile(path), kept.size == file.bytesRead else {
+            throw .malformed(InvestigationError.noSharedDigest(path: path).description)
+        }
+        return AcquiredFile(file: file, sha256: kept.sha256, size: file.bytesRead)
     }
 }

@@ -1,4 +1,3 @@
-import FalcoAlerts
 import Foundation
 
 /// File names for things whose names come from the container (tar entries, container paths).
@@ -53,17 +52,5 @@ package final class NameAllocator: @unchecked Sendable {
             if taken.insert(candidate).inserted { return candidate }
             counter += 1
         }
-    }
-}
-
-/// Text from the container made safe to print and to read, through the one terminal-safe escaper
-/// (controls, bidirectional overrides and line separators shown as escapes), cut at `limit` characters.
-enum VisibleText {
-    static func escaped(_ text: String, limit: Int = 200) -> String {
-        let scalars = text.unicodeScalars
-        guard scalars.count > limit else { return FalcoAlerts.VisibleText.terminal(text) }
-        var head = String.UnicodeScalarView()
-        head.append(contentsOf: scalars.prefix(limit))
-        return FalcoAlerts.VisibleText.terminal(String(head)) + "…"
     }
 }

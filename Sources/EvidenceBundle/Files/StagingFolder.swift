@@ -92,7 +92,7 @@ package struct StagingFolder: Sendable {
     }
 
     /// Gives an existing file of the bundle a second name (a hard link), so a large body the
-    /// recording holds appears under its SPEC name without a second copy.
+    /// recording holds appears under its name in docs/bundle.md without a second copy.
     package func link(_ existing: String, as new: String) throws(EvidenceBundleError) {
         let from = try path(existing)
         let to = try path(new)

@@ -103,7 +103,7 @@ package struct BundleManifest: Sendable, Hashable, Codable {
         case alert
         /// `report.json`, `report.md`.
         case report
-        /// `engine/*.json`: an engine answer under its SPEC name.
+        /// `engine/*.json`: an engine answer under its docs/bundle.md name.
         case engineResponse = "engine-response"
         /// `engine/recording/**`: the replayable recording.
         case recording

@@ -1,4 +1,5 @@
 import Foundation
+import SafeText
 
 /// `SHA256SUMS` in the format `sha256sum` writes and `sha256sum -c` checks: one
 /// `<64 hex digits><space><space><relative path>` line per file.
@@ -35,11 +36,11 @@ package enum SHA256Sums {
             let hash = String(decoding: bytes[0..<64], as: UTF8.self)
             let path = String(decoding: bytes[66...], as: UTF8.self)
             if let reason = unsafeReason(path) {
-                bad.append(BadLine(line: number, reason: "path '\(VisibleText.escaped(path))' \(reason)"))
+                bad.append(BadLine(line: number, reason: "path '\(TerminalText.escaped(path, limit: 200))' \(reason)"))
                 continue
             }
             if sums[path] != nil {
-                bad.append(BadLine(line: number, reason: "path '\(VisibleText.escaped(path))' is listed twice"))
+                bad.append(BadLine(line: number, reason: "path '\(TerminalText.escaped(path, limit: 200))' is listed twice"))
                 continue
             }
             sums[path] = hash

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import SafeText
 
 /// Re-checks a bundle against its `SHA256SUMS`: every listed file is re-hashed (streaming), and every
 /// file present but not listed is reported, as is any symlink or special file (a bundle holds only
@@ -32,7 +33,7 @@ package enum BundleVerifier {
         package var detail: String?
 
         package var description: String {
-            "\(kind.rawValue)\t\(VisibleText.escaped(path))" + (detail.map { "\t\($0)" } ?? "")
+            "\(kind.rawValue)\t\(TerminalText.escaped(path, limit: 200))" + (detail.map { "\t\($0)" } ?? "")
         }
     }
 

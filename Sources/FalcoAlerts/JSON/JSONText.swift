@@ -1,3 +1,5 @@
+import SafeText
+
 /// Writes ``FieldValue``s as JSON text: numbers as read, strings escaped so that no control character (C0, DEL,
 /// C1, U+2028/U+2029, bidirectional controls) is ever written raw, object keys optionally sorted by their UTF-8
 /// bytes. Escaping is lossless: the text reads back as the same value.
@@ -85,8 +87,8 @@ package enum JSONText {
             bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
         }
 
-        /// Appends `string` quoted: `"` and `\` escaped, control characters (C0, DEL, C1), U+2028/U+2029 and
-        /// bidirectional controls as `\u` escapes, everything else as its UTF-8.
+        /// Appends `string` quoted: `"` and `\` escaped, every character `TerminalText` escapes (controls,
+        /// bidi and zero-width format characters, separators) as `\u` escapes, everything else as its UTF-8.
         mutating func appendQuoted(_ string: String) {
             bytes.append(UInt8(ascii: "\""))
             for scalar in string.unicodeScalars {
@@ -98,14 +100,16 @@ package enum JSONText {
                 case 0x09: bytes += #"\t"#.utf8
                 case 0x08: bytes += #"\b"#.utf8
                 case 0x0C: bytes += #"\f"#.utf8
-                case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x061C, 0x202A...0x202E,
-                    0x2066...0x2069:
-                    let hex = String(scalar.value, radix: 16)
-                    bytes += #"\u"#.utf8
-                    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.count))
-                    bytes += hex.utf8
-                case ..<0x80:
+                case 0x20..<0x7F:
                     bytes.append(UInt8(scalar.value))
+                // What may not reach a terminal raw is decided in one place (SafeText), JSON included.
+                case _ where TerminalText.needsEscaping(scalar):
+                    for unit in String(scalar).utf16 {
+                        let hex = String(unit, radix: 16)
+                        bytes += #"\u"#.utf8
+                        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.count))
+                        bytes += hex.utf8
+                    }
                 default:
                     if let encoded = UTF8.encode(scalar) { bytes.append(contentsOf: encoded) }
                 }

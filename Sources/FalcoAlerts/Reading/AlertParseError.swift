@@ -1,3 +1,4 @@
+import SafeText
 /// Why alert input could not be read, and exactly where: the source's name, the line, the byte within the line,
 /// and what was expected there.
 package struct AlertParseError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -52,7 +53,7 @@ package struct AlertParseError: Error, Sendable, Hashable, CustomStringConvertib
     /// `alerts.jsonl: line 3, byte 17: expected ':' after an object key, found '}'`, safe to print: the source's
     /// control characters are shown as escapes, and reasons quote input only JSON-escaped.
     package var description: String {
-        var location = VisibleText.terminal(source)
+        var location = TerminalText.escaped(source)
         if let encoding { location += " (read as \(encoding.name))" }
         if let line {
             location += ": line \(line)"

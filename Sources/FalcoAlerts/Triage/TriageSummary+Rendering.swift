@@ -1,3 +1,4 @@
+import SafeText
 /// The ways a triage summary can be written.
 package enum TriageFormat: String, Sendable, CaseIterable {
     case text
@@ -80,7 +81,7 @@ extension TriageSummary {
     // MARK: - Text
 
     private func writeText(_ groups: [Group], to output: inout some TextOutputStream) {
-        let show = VisibleText.terminal
+        let show: (String) -> String = TerminalText.escaped
         let containers = containers(of: groups)
         output.write(headline(groupCount: groups.count, show) + "\n")
         let ran = containers.filter(\.ranUnusualBinaries)
@@ -151,7 +152,7 @@ extension TriageSummary {
 
     private func span(_ first: TriageTime?, _ last: TriageTime?) -> String {
         guard let first, let last else { return "-" }
-        let show = VisibleText.terminal
+        let show: (String) -> String = TerminalText.escaped
         return first.isSame(as: last) ? show(first.labelled) : "\(show(first.text)) .. \(show(last.labelled))"
     }
 
@@ -172,7 +173,7 @@ extension TriageSummary {
     // MARK: - Markdown
 
     private func writeMarkdown(_ groups: [Group], to output: inout some TextOutputStream) {
-        let show = VisibleText.markdown
+        let show: (String) -> String = MarkdownText.escaped
         func cell(_ value: String?) -> String { value.map(show) ?? "–" }
         func time(_ value: TriageTime?) -> String { value.map { show($0.labelled) } ?? "–" }
         func row(_ cells: [String]) { output.write("| " + cells.joined(separator: " | ") + " |\n") }

@@ -2,8 +2,7 @@ import Foundation
 
 /// What to do next, specific to this alert, this verdict and this container's configuration.
 ///
-/// Each step is one sentence; a step that carries a command or a YAML block puts it after the first
-/// newline, so renderers can show it as code.
+/// Each step is a sentence, with the command or YAML block that carries it out as typed code.
 package enum NextSteps {
     package struct Context: Sendable {
         package var alert: AlertFacts?
@@ -35,60 +34,61 @@ package enum NextSteps {
         }
     }
 
-    package static func steps(for context: Context) -> [String] {
-        var steps: [String] = []
+    package static func steps(for context: Context) -> [NextStep] {
+        var steps: [NextStep] = []
         let target = context.containerName ?? context.containerID.map { String($0.prefix(12)) } ?? "<container>"
 
         guard let containerID = context.containerID else {
-            steps.append(
-                "The container is gone: look for its logs and Falco's other alerts in your log store, and check the host for the same image running elsewhere:\n"
-                    + "alert-inspect triage /var/log/falco/events.json")
+            steps.append(.init(
+                sentence: "The container is gone: look for its logs and Falco's other alerts in your log store, and check the host for the same image running elsewhere:",
+                code: "alert-inspect triage /var/log/falco/events.json", language: .shell))
             return steps
         }
         let shortID = String(containerID.prefix(12))
 
         if context.verdict == .disputed {
-            steps.append(
-                "The alert does not fit this container: confirm the engine is the one on the alerting host (`alert-inspect doctor`) and that Falco's container metadata is current; then treat the alert on its own merits.")
+            steps.append(.init(
+                sentence: "The alert does not fit this container: confirm the engine is the one on the alerting host (`alert-inspect doctor`) and that Falco's container metadata is current; then treat the alert on its own merits."))
         }
 
         if context.verdict != .disputed {
-            steps.append(
-                "Keep the evidence before anything changes (the archive of the binary, logs, engine answers, all hashed):\n"
-                    + "alert-inspect collect \(shortID) --alert alert.json --out evidence-\(shortID)")
+            steps.append(.init(
+                sentence: "Keep the evidence before anything changes (the archive of the binary, logs, engine answers, all hashed):",
+                code: "alert-inspect collect \(shortID) --alert alert.json --out evidence-\(shortID)", language: .shell))
         }
 
         if let executable = context.executable, executable.running, let pid = executable.pid,
             executable.change == .deleted || executable.change == .memfd
         {
-            steps.append(
-                "The binary exists only in the memory of pid \(pid) now: copy it off the host before the process ends (collect does this as root and hashes it):\n"
-                    + "cp /proc/\(pid)/exe recovered-\(pid).bin && sha256sum recovered-\(pid).bin")
+            steps.append(.init(
+                sentence: "The binary exists only in the memory of pid \(pid) now: copy it off the host before the process ends (collect does this as root and hashes it):",
+                code: "cp /proc/\(pid)/exe recovered-\(pid).bin && sha256sum recovered-\(pid).bin", language: .shell))
         }
 
         if let sha = context.executable?.sha256, context.verdict != .disputed {
-            steps.append("Look up sha256 \(sha) in your threat intelligence; never run the acquired file.")
+            steps.append(.init(sentence: "Look up sha256 \(sha) in your threat intelligence; never run the acquired file."))
         }
 
         if context.containerRunning && context.verdict == .confirmed {
-            steps.append(
-                "Contain without destroying memory evidence: cut the network and freeze the processes (a stop or restart loses them):\n"
-                    + "docker network disconnect <network> \(target)   # for each network it is on\n"
-                    + "docker pause \(target)")
+            steps.append(.init(
+                sentence: "Contain without destroying memory evidence: cut the network and freeze the processes (a stop or restart loses them):",
+                code: "docker network disconnect <network> \(target)   # for each network it is on\n" + "docker pause \(target)",
+                language: .shell))
         }
 
         steps += hardening(for: context.risks, target: target, exePath: context.alert?.exePath)
 
         if let alert = context.alert, let exception = falcoException(alert: alert, repository: context.imageRepository) {
-            steps.append(
-                "Only if you establish that this binary is legitimate, silence this case in Falco (rules file loaded after falco_rules.yaml, e.g. /etc/falco/rules.d/):\n"
-                    + exception)
+            steps.append(.init(
+                sentence: "Only if you establish that this binary is legitimate, silence this case in Falco (rules file loaded after falco_rules.yaml, e.g. /etc/falco/rules.d/):",
+                code: exception, language: .yaml))
         }
 
         if context.alert != nil {
-            steps.append(
-                "Make the next alert easier to tie to a process: add the pid and the full container id to Falco's JSON output (falco.yaml):\n"
-                    + "append_output:\n  - match:\n      source: syscall\n    extra_fields: [proc.pid, proc.vpid, container.full_id, proc.exe_ino]")
+            steps.append(.init(
+                sentence: "Make the next alert easier to tie to a process: add the pid and the full container id to Falco's JSON output (falco.yaml):",
+                code: "append_output:\n  - match:\n      source: syscall\n    extra_fields: [proc.pid, proc.vpid, container.full_id, proc.exe_ino]",
+                language: .yaml))
         }
         return steps
     }
@@ -114,7 +114,7 @@ package enum NextSteps {
     }
 
     /// Hardening this container lacks, from its risks.
-    static func hardening(for risks: [InvestigationReport.Risk], target: String, exePath: String?) -> [String] {
+    static func hardening(for risks: [InvestigationReport.Risk], target: String, exePath: String?) -> [NextStep] {
         let ids = Set(risks.map(\.id))
         var flags: [String] = []
         var removals: [String] = []
@@ -139,8 +139,8 @@ package enum NextSteps {
         var text = "Redeploy \(target) hardened"
         if !removals.isEmpty { text += ", without " + removals.joined(separator: ", ") }
         text += ":"
-        if !flags.isEmpty { text += "\ndocker run " + flags.joined(separator: " ") + " ..." }
-        return [text]
+        let command = flags.isEmpty ? nil : "docker run " + flags.joined(separator: " ") + " ..."
+        return [.init(sentence: text, code: command, language: .shell)]
     }
 
     /// A YAML double-quoted scalar.

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// What the alert says, reduced to what the claims weigh.
 package struct AlertFacts: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an investigation found: the `alert-inspect/report/v1` document of SPEC.md.
+/// What an investigation found: the `alert-inspect/report/v1` document (docs/report.md).
 ///
 /// Field names are the JSON keys scripts rely on; renderers for people read the same values.
 package struct InvestigationReport: Sendable, Hashable, Codable {
@@ -19,7 +19,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     package var risks: [Risk]
     package var logs: Logs
     package var events: [Event]
-    package var mitigations: [String]
+    package var mitigations: [NextStep]
     /// The container's writable-layer changes (what drifted from the image), executables marked.
     package var drift: [Drift]
     /// The container's processes as the engine's `top` reported them (host pids).
@@ -33,7 +33,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
     }
 
     /// Written by hand only so that an absent alert, container or executable is `null`, not a missing
-    /// key: SPEC.md promises those keys to scripts.
+    /// key: docs/report.md promises those keys to scripts.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(schema, forKey: .schema)
@@ -95,6 +95,25 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
         package var fields: [String: ExactJSON]
         /// Fields a plain-text alert did not let us read.
         package var unreadable: [String]?
+        /// falcosidekick's id for the alert, to find it again in its outputs.
+        package var uuid: String?
+        /// The priority as the alert wrote it, where that differs from ``priority`` (`warning`, `info`).
+        package var priorityAsWritten: String?
+        /// A time written without a zone (older plain-text Falco), exactly as written; ``time`` is then null.
+        package var timeWithoutZone: String?
+        /// The log line the alert came in, where it came wrapped in one (journald, syslog, kubectl).
+        package var provenance: AlertProvenance?
+    }
+
+    /// Where a log wrapped the alert: the alert itself is unchanged by it.
+    package struct AlertProvenance: Sendable, Hashable, Codable {
+        /// `syslog`, `kubectlTimestamps` or `journalExport`.
+        package var kind: String
+        package var host: String?
+        /// The log's own time, as written.
+        package var time: String?
+        package var identifier: String?
+        package var pid: String?
     }
 
     package struct Container: Sendable, Hashable, Codable {
@@ -166,7 +185,7 @@ package struct InvestigationReport: Sendable, Hashable, Codable {
 
     package struct Drift: Sendable, Hashable, Codable {
         package var path: String
-        package var kind: String
+        package var kind: DriftKind
         package var executable: Bool?
     }
 

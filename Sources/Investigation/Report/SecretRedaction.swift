@@ -32,7 +32,12 @@ package enum SecretRedaction {
         for index in report.risks.indices { report.risks[index].detail = text(report.risks[index].detail) }
         for index in report.events.indices { report.events[index].detail = text(report.events[index].detail) }
         for index in report.processes.indices { report.processes[index].command = text(report.processes[index].command) }
-        report.mitigations = report.mitigations.map(text)
+        report.mitigations = report.mitigations.map { step in
+            var step = step
+            step.sentence = text(step.sentence)
+            step.code = step.code.map(text)
+            return step
+        }
         report.limitations = report.limitations.map(text)
         return report
     }

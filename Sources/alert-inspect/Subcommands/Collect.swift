@@ -4,6 +4,7 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect collect [<container>] [--alert FILE|-] --out DIR`: investigate and keep a hashed evidence bundle.
@@ -48,64 +49,41 @@ extension AlertInspect {
             // Nothing the bundle holds is for anyone else, even for the instant before its mode is set.
             umask(0o077)
             let cancellation = CancellationFlag()
-            let signals = SignalWatch(cancellation)
-            let progress = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+            // SIGINT and SIGTERM stop the collection, which removes its staging folder and says so.
+            let signals = SignalTrap { _, _ in
+                if !cancellation.isCancelled { Diagnostics.note("\ninterrupted: stopping the collection") }
+                cancellation.cancel()
+            }
+            let progress = ProgressLine.onTerminal()
             defer {
                 progress?.clear()
-                signals.stop()
+                signals.cancel()
             }
             do {
                 let loaded = try alertOptions.load(about: container)
                 let alert = loaded?.alert
-                let reference = container ?? alert?.containerID
                 var onProgress: (@Sendable (CollectionProgress) -> Void)?
                 if let progress { onProgress = { progress.show($0) } }
-                var windowed = collection.investigatorSettings
-                try logWindow.apply(to: &windowed)
-                let settings = windowed
+                var settings = collection.collectorSettings
+                try logWindow.apply(to: &settings.investigation)
                 let collector = Collector(
                     engine: engine.connectionOptions(isCancelled: { cancellation.isCancelled }),
-                    settings: collection.collectorSettings,
+                    settings: settings,
                     isCancelled: { cancellation.isCancelled },
                     progress: onProgress)
-                let container = self.container
                 let result = try await collector.collect(
-                    container: reference == "host" ? nil : reference, alert: loaded?.bytes,
-                    into: URL(fileURLWithPath: out)
-                ) { connection in
-                    try await Investigator(connection: connection, settings: settings).investigate(
-                        container: container, alert: alert)
-                }
+                    container: container, alert: alert, alertBytes: loaded?.bytes, into: URL(fileURLWithPath: out))
                 progress?.clear()
-                Output.write(Self.summary(result))
+                Output.write(result.summary)
                 if !result.containerFound {
                     Diagnostics.warning(
                         "the container does not exist (any more): the bundle keeps what the engine could still tell")
-                    throw ExitStatus.containerNotFound(reference, engine: result.report.engine.endpoint)
+                    throw ExitStatus.containerNotFound(container ?? alert?.containerID, engine: result.report.engine.endpoint)
                 }
             } catch {
                 progress?.clear()
                 throw ExitStatus.report(error)
             }
-        }
-
-        static func summary(_ result: Collector.Result) -> String {
-            let manifest = result.manifest
-            // Hard-linked names (the SPEC names of recorded answers) take no space of their own.
-            let bytes = manifest.files.filter { $0.sameFileAs == nil }.reduce(Int64(0)) { $0 + $1.size }
-            var lines = [
-                "\(result.bundle.path): \(manifest.files.count + 2) files, \(ByteCount(bytes)); verdict \(result.report.verdict.rawValue)"
-            ]
-            if let executable = result.report.executable {
-                let acquired = executable.sha256.map { "sha256 \($0)" } ?? "not acquired"
-                lines.append("executable \(executable.path) (\(executable.change.rawValue)) \(acquired)")
-            }
-            if !manifest.caps.reached.isEmpty {
-                lines.append("caps reached: " + manifest.caps.reached.joined(separator: "; "))
-            }
-            lines.append("check it with: alert-inspect verify \(result.bundle.path)")
-            // The executable's path comes from the alert: nothing of it may act on the terminal.
-            return lines.map(VisibleText.terminal).joined(separator: "\n")
         }
     }
 }
@@ -129,63 +107,7 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
         bytes = value * scale
     }
 
-    var description: String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
+    var description: String { ByteSize.text(bytes) }
 
     var defaultValueDescription: String { description }
-}
-
-/// SIGINT and SIGTERM set the cancellation flag instead of killing the process, so a collection
-/// can remove its staging folder and say what happened.
-final class SignalWatch {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ flag: CancellationFlag) {
-        sources = [SIGINT, SIGTERM].map { number in
-            // The default action would end the process before the staging folder is removed.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if !flag.isCancelled { Diagnostics.note("\ninterrupted: stopping the collection") }
-                flag.cancel()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
-    }
-}
-
-/// One self-rewriting line on stderr while a collection runs (only when stderr is a terminal).
-final class ProgressLine: @unchecked Sendable {
-    // @unchecked: `shown` is only touched under `lock`.
-    private let lock = NSLock()
-    private var shown = false
-
-    func show(_ progress: CollectionProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        shown = true
-        FileHandle.standardError.write(
-            Data("\r\u{1B}[2Kcollect: \(progress.step) · \(ByteCount(progress.bytes)) received".utf8))
-    }
-
-    func clear() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard shown else { return }
-        shown = false
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
-    }
 }

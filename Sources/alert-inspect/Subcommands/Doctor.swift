@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Investigation
 import Reporting
+import SafeText
+import DockerRuntime
+import Runtime
 
 extension AlertInspect {
     /// `alert-inspect doctor`: which engine, reachable or not, and what an investigation can see from here.
@@ -22,32 +25,14 @@ extension AlertInspect {
             do { report = try EngineDoctor.examine(engine.connectionOptions()) } catch { throw ExitStatus.report(error) }
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                Output.write(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n")
+                Output.write((try? DoctorText.json(report)) ?? "")
             case .text:
-                Output.write(Self.text(report))
+                Output.write(DoctorText.rendered(report))
             }
             if !report.reachable {
-                Diagnostics.error("engine unreachable at \(report.endpoint): \(report.problem ?? "unknown reason")")
+                Diagnostics.error("engine unreachable at \(TerminalText.escaped(report.endpoint)): \(TerminalText.escaped(report.problem ?? "unknown reason"))")
                 throw ExitCode(ExitStatus.engineUnreachable)
             }
-        }
-
-        static func text(_ report: DoctorReport) -> String {
-            func yesNo(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "unknown" }
-            var lines = ["endpoint:        \(TerminalText.escaped(report.endpoint)) (from \(report.endpointSource))"]
-            lines.append("reachable:       \(report.reachable ? "yes" : "no")" + (report.problem.map { " — \($0)" } ?? ""))
-            if report.reachable {
-                lines.append("engine:          \(report.engine ?? "?") \(report.serverVersion ?? "?"), API \(report.engineAPIVersion ?? "?") (using \(report.negotiatedAPIVersion ?? "?"))")
-                lines.append("storage:         \(report.storageDriver ?? "?")" + (report.containerdImageStore == true ? " (containerd image store)" : "") + (report.dataRoot.map { " in \($0)" } ?? ""))
-                lines.append("overlay dirs:    \(yesNo(report.overlayDirsVisible)) readable from here")
-                if let layers = report.layersFound { lines.append("layers found:    \(TerminalText.escaped(layers))") }
-                lines.append("host /proc:      \(yesNo(report.hostProcVisible)) readable from here")
-            }
-            lines.append("")
-            lines += report.consequences.map { "- " + $0 }
-            return lines.joined(separator: "\n") + "\n"
         }
     }
 }

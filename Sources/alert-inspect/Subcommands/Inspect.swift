@@ -4,6 +4,7 @@ import FalcoAlerts
 import Foundation
 import Investigation
 import Reporting
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect inspect [<container>] [--alert FILE|-]`: every claim of the alert checked against the engine.

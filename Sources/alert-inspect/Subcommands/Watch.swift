@@ -5,6 +5,7 @@ import EvidenceBundle
 import FalcoAlerts
 import Foundation
 import Investigation
+import DockerRuntime
 
 extension AlertInspect {
     /// `alert-inspect watch [--input FILE|-] [--listen HOST:PORT] --out DIR`: investigate alerts as they arrive.
@@ -137,16 +138,14 @@ extension AlertInspect {
                     output: URL(fileURLWithPath: out), jobs: jobs, queueCapacity: queue,
                     dedupeWindow: dedupeWindow.seconds, filter: filter, stopTimeout: stopTimeout.seconds)
                 settings.diskBudget = maxDisk.map { DiskBudget(limit: $0.bytes, folder: out, journal: journal) }
-                settings.notice = { Diagnostics.note($0) }
+                settings.notice = { Diagnostics.note(WatchNotice.visible($0)) }
                 var configuration = WatchConfiguration(
                     input: input, fromEnd: fromEnd, listen: listen, journal: journal, watcher: settings)
                 configuration.listenOptions.token = try tokenFile.map { path throws(WatchError) in
                     try ListenAddress.token(fromFile: path)
                 }
                 configuration.listenOptions.maxConnections = maxConnections
-                let investigator = BundleCollector(
-                    engine: engine.connectionOptions(), collection: collection.collectorSettings,
-                    investigation: collection.investigatorSettings)
+                let investigator = BundleCollector(engine: engine.connectionOptions(), collection: collection.collectorSettings)
                 let summary = try await WatchService.run(configuration, investigator: investigator) {
                     Diagnostics.note($0)
                 }
@@ -159,44 +158,11 @@ extension AlertInspect {
         /// A --host that cannot name an engine is an error now; whether it answers is checked beside the run.
         private func checkEngine() throws -> EngineCheck {
             _ = try EndpointResolver().resolve(flag: engine.host, context: engine.context)
-            return EngineCheck(engine.connectionOptions())
+            return EngineCheck(engine.connectionOptions()) { Diagnostics.warning(WatchNotice.visible($0)) }
         }
     }
 }
 
-/// Asks the engine once, on a thread of its own (libcurl blocks, and the listener must be up at once): one that
-/// does not answer is only said, since a watcher outlives engine restarts and each investigation that meets an
-/// outage fails with the reason. ``finish()`` ends it before the process does: libcurl must not be mid-call
-/// while the process exits.
-final class EngineCheck: @unchecked Sendable {
-    // @unchecked: set once in `init`; the flag and the semaphore are thread-safe.
-    private let cancellation = CancellationFlag()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ engine: EngineConnection.Options) {
-        var options = engine
-        options.timeout = min(options.timeout, 10)
-        options.isCancelled = { [cancellation] in cancellation.isCancelled }
-        Thread.detachNewThread { [options, done] in
-            do {
-                _ = try EngineConnection.open(options)
-            } catch let error as DockerEngineError where error.isUnreachable {
-                Diagnostics.warning("\(error); alerts are marked failed while it does not answer")
-            } catch DockerEngineError.cancelled {
-                // The run ended first.
-            } catch {
-                Diagnostics.warning("the engine: \(error)")
-            }
-            done.signal()
-        }
-    }
-
-    /// Stops the check (libcurl sees it within a second) and waits for it, at most a few seconds.
-    func finish() {
-        cancellation.cancel()
-        _ = done.wait(timeout: .now() + 3)
-    }
-}
 
 extension Duration {
     /// `10m`, `90s`, `1h` in help text, the way the values are typed.
