@@ -13,7 +13,7 @@ DESTDIR ?=
 # A clean Debian 12 root (debootstrap) for the package test, kept between runs.
 DEBIAN_ROOT_CACHE ?= .build-debian12
 
-.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch bench-webhook fuzz faults clean
+.PHONY: all build release man completions install deb test-deb test deps deps-build lab lab-docker lab-docker26 lab-docker26-containerd lab-podman lab-node lab-down fixtures demo bench bench-triage bench-collect bench-watch bench-webhook fuzz faults clean
 
 all: build
 
@@ -72,11 +72,18 @@ test: deps lab lab-node
 	$(SWIFT) test --skip-build
 	@if scripts/test-deb.sh --wanted; then $(MAKE) --no-print-directory deb test-deb; fi
 
-## lab: private Docker and Podman engines with the investigation scenarios (idempotent).
-lab: lab-docker lab-podman
+## lab: private engines with the investigation scenarios (idempotent): Docker 20.10 (overlay2),
+## Docker 26.1 (overlay2, and containerd's image store; Debian 13's packages, fetched once) and Podman 4.3.
+lab: lab-docker lab-docker26 lab-docker26-containerd lab-podman
 
 lab-docker: deps
 	@Lab/lab.sh up docker
+
+lab-docker26: deps
+	@Lab/lab.sh up docker26
+
+lab-docker26-containerd: deps
+	@Lab/lab.sh up docker26-containerd
 
 lab-podman: deps
 	@Lab/lab.sh up podman

@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "LiveTests",
             dependencies: [
-                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "EvidenceBundle",
+                "alert-inspect", "DockerEngine", "DockerRuntime", "FalcoAlerts", "Investigation", "EvidenceBundle", "Runtime",
                 "CRIRuntime", "TestSupport",
             ]
         ),

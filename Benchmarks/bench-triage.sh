@@ -47,23 +47,26 @@ corpus() {
 JQ_PROGRAM='[.rule, .output_fields["container.id"], .output_fields["proc.exepath"]]'
 run_jq() { jq -c "$JQ_PROGRAM" "$1" | sort | uniq -c; }
 
-# timed OUT COMMAND...: runs COMMAND once, output to OUT; prints "<seconds> <peak KiB>".
+# timed OUT COMMAND...: runs COMMAND once, output to OUT; prints "<seconds> <peak KiB> <CPU seconds>" (CPU:
+# user + system of the command and its children, less sensitive than wall time to other load on the machine).
 timed() {
     local out=$1
     shift
-    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >"$out"
-    cat "$WORK/time.txt"
+    /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" "$@" >"$out"
+    awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$WORK/time.txt"
 }
 
 # bench NAME FILE: interleaved runs; prints one result row.
 bench() {
-    local name=$1 file=$2 run t tk j jk best_t="" best_j="" peak_t=0 ratios=""
+    local name=$1 file=$2 run t tk tc j jk jc best_t="" best_j="" best_tc="" best_jc="" peak_t=0 ratios=""
     for ((run = 1; run <= RUNS; run++)); do
-        read -r t tk < <(timed "$WORK/triage.out" "$BIN" triage --format json "$file")
-        read -r j jk < <(timed "$WORK/jq.out" bash -c "$(declare -f run_jq); JQ_PROGRAM='$JQ_PROGRAM'; run_jq '$file'")
+        read -r t tk tc < <(timed "$WORK/triage.out" "$BIN" triage --format json "$file")
+        read -r j jk jc < <(timed "$WORK/jq.out" bash -c "$(declare -f run_jq); JQ_PROGRAM='$JQ_PROGRAM'; run_jq '$file'")
         ratios="$ratios $(awk -v a="$j" -v b="$t" 'BEGIN { printf "%.1f", a / b }')"
         if [ -z "$best_t" ] || awk -v a="$t" -v b="$best_t" 'BEGIN { exit !(a < b) }'; then best_t=$t; fi
         if [ -z "$best_j" ] || awk -v a="$j" -v b="$best_j" 'BEGIN { exit !(a < b) }'; then best_j=$j; fi
+        if [ -z "$best_tc" ] || awk -v a="$tc" -v b="$best_tc" 'BEGIN { exit !(a < b) }'; then best_tc=$tc; fi
+        if [ -z "$best_jc" ] || awk -v a="$jc" -v b="$best_jc" 'BEGIN { exit !(a < b) }'; then best_jc=$jc; fi
         [ "$tk" -gt "$peak_t" ] && peak_t=$tk
     done
     local lines bytes alerts jq_alerts groups jq_groups
@@ -74,9 +77,9 @@ bench() {
     jq_alerts=$(awk '{ n += $1 } END { print n }' "$WORK/jq.out")
     jq_groups=$(wc -l <"$WORK/jq.out")
     awk -v n="$name" -v l="$lines" -v b="$bytes" -v t="$best_t" -v j="$best_j" -v k="$peak_t" -v r="$ratios" \
-        -v a="$alerts" -v ja="$jq_alerts" -v g="$groups" -v jg="$jq_groups" 'BEGIN {
-        printf "%-8s %8d %7.0f %8.2f %8.2f %7.1fx %7.0f %9.1f  %d/%d  %d/%d  [%s ]\n",
-            n, l, b / 1048576, t, j, j / t, b / 1048576 / t, k / 1024, a, ja, g, jg, r
+        -v a="$alerts" -v ja="$jq_alerts" -v g="$groups" -v jg="$jq_groups" -v tc="$best_tc" -v jc="$best_jc" 'BEGIN {
+        printf "%-8s %8d %7.0f %8.2f %8.2f %7.1fx %7.0f %9.1f %8.2f %8.2f %6.1fx  %d/%d  %d/%d  [%s ]\n",
+            n, l, b / 1048576, t, j, j / t, b / 1048576 / t, k / 1024, tc, jc, jc / tc, a, ja, g, jg, r
     }'
 }
 
@@ -99,7 +102,8 @@ PY
 fi
 
 echo "bench-triage: $RUNS interleaved runs per corpus (triage, jq, triage, jq, ...), best of each kept; $(nproc) cores" >&2
-printf '%-8s %8s %7s %8s %8s %8s %7s %9s  %s  %s  %s\n' corpus lines MiB triage_s jq_s speedup "MB/s" "RSS MiB" \
+printf '%-8s %8s %7s %8s %8s %8s %7s %9s %8s %8s %7s  %s  %s  %s\n' corpus lines MiB triage_s jq_s speedup "MB/s" "RSS MiB" \
+    triage_cpu jq_cpu "cpu x" \
     "alerts triage/jq" "groups triage/jq" "[jq/triage per run ]"
 for entry in "${corpora[@]}"; do
     bench "${entry%%:*}" "${entry#*:}"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The lab: private Docker and Podman engines running the scenarios the live tests investigate.
 #
-#   Lab/lab.sh up docker|podman   start the engine (from a clean state if a stale one is found) and
-#                                 set up its scenarios; a few seconds when everything is already up
+#   Lab/lab.sh up ENGINE          start the engine (from a clean state if a stale one is found) and
+#                                 set up its scenarios; a few seconds when everything is already up.
+#                                 ENGINE: docker (the system's Docker 20.10, overlay2), docker26
+#                                 (Debian 13's Docker 26.1, overlay2), docker26-containerd (the same
+#                                 with containerd's image store), podman (the system's Podman 4.3)
 #   Lab/lab.sh down               stop what the lab started, by pid, unmount, remove the lab folder
 #   Lab/lab.sh status             say what is up
 #
@@ -19,10 +22,13 @@ LABKIT=(python3 "$HERE/labkit.py")
 LAB_TAG=$(printf '%s' "$LAB_DIR" | sha256sum | cut -c1-8)
 MARKER="$LAB_DIR/.alert-inspect-lab"
 
+ENGINES=(docker docker26 docker26-containerd podman)
 DOCKER_DIR="$LAB_DIR/docker"
 DOCKER_SOCK="$DOCKER_DIR/docker.sock"
 DOCKER_PIDFILE="$DOCKER_DIR/dockerd.pid"
 DOCKER_CGROUP="alert-inspect-lab-docker-$LAB_TAG"
+# Debian 13's Docker 26.1 and containerd 1.7, unpacked from their packages (fetch_docker26).
+DIST_DIR="$LAB_DIR/dist"
 PODMAN_DIR="$LAB_DIR/podman"
 PODMAN_SOCK="$PODMAN_DIR/podman.sock"
 PODMAN_PIDFILE="$PODMAN_DIR/service.pid"
@@ -39,7 +45,7 @@ check_lab_dir() {
         die "$LAB_DIR exists and is not a lab folder (no $(basename "$MARKER")); choose another LAB_DIR"
     fi
     # Unix socket paths are limited to 108 bytes; containerd's ttrpc socket is the longest the lab makes.
-    local longest="$DOCKER_DIR/exec/containerd/containerd.sock.ttrpc"
+    local longest="$LAB_DIR/docker26-containerd/exec/containerd/containerd.sock.ttrpc"
     [ ${#longest} -lt 104 ] || die "LAB_DIR is too long for Unix socket paths: $longest"
 }
 
@@ -159,13 +165,21 @@ select_engine() {
             export DOCKER_HOST="unix://$DOCKER_SOCK" DOCKER_CONFIG="$DOCKER_DIR/cli"
             unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
             ;;
+        docker26 | docker26-containerd)
+            E_DIR="$LAB_DIR/$1" E_CGROUP="alert-inspect-lab-$1-$LAB_TAG"
+            E_SOCK="$E_DIR/docker.sock" E_PIDFILE="$E_DIR/dockerd.pid"
+            E_PROCESS=dockerd E_IMAGE=alert-inspect/lab:1 E_LOG=$E_DIR/dockerd.log
+            # The system's docker CLI (API 1.41) drives the newer daemon too.
+            export DOCKER_HOST="unix://$E_SOCK" DOCKER_CONFIG="$E_DIR/cli"
+            unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+            ;;
         podman)
             E_DIR=$PODMAN_DIR E_SOCK=$PODMAN_SOCK E_PIDFILE=$PODMAN_PIDFILE E_CGROUP=$PODMAN_CGROUP
             E_PROCESS=podman E_IMAGE=localhost/alert-inspect/lab:1 E_LOG=$PODMAN_DIR/service.log
             export CONTAINERS_CONF="$PODMAN_DIR/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_DIR/storage.conf"
             export CONTAINERS_REGISTRIES_CONF="$PODMAN_DIR/registries.conf"
             ;;
-        *) die "unknown engine ${1:-} (docker or podman)" ;;
+        *) die "unknown engine ${1:-} (${ENGINES[*]})" ;;
     esac
 }
 
@@ -183,6 +197,61 @@ start_docker() {
         --cgroup-parent "/$DOCKER_CGROUP" \
         --storage-driver overlay2 \
         --iptables=false --ip-masq=false --bridge=none --userland-proxy=false \
+        --log-opt max-size=10m \
+        --shutdown-timeout 2 \
+        >"$E_LOG" 2>&1 </dev/null 9>&- &
+    echo $!
+}
+
+# Fetches Debian 13's docker.io and containerd packages through a private apt configuration (its
+# own source list, package lists and cache under the lab folder; the system's apt state is never
+# read for packages nor changed) and unpacks them into $DIST_DIR/root. Kept across `up`s.
+fetch_docker26() {
+    local apt="$DIST_DIR/apt" root="$DIST_DIR/root" debs="$DIST_DIR/debs"
+    [ -x "$root/usr/sbin/dockerd" ] && [ -x "$root/usr/bin/containerd" ] && return 0
+    log "fetching Debian 13's docker.io and containerd (once; kept in $DIST_DIR)"
+    rm -rf "$root" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$debs"
+    # The same Debian mirror the system's own apt sources name, suite trixie.
+    "${LABKIT[@]}" debian-source --suite trixie >"$apt/sources.list"
+    local options=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o Dir::State::status=/dev/null
+        -o APT::Sandbox::User=root)
+    apt-get "${options[@]}" update >"$apt/update.log" 2>&1 || { tail -5 "$apt/update.log" >&2; die "apt-get update (trixie) failed"; }
+    (cd "$debs" && apt-get "${options[@]}" download docker.io containerd) >"$apt/download.log" 2>&1 ||
+        { tail -5 "$apt/download.log" >&2; die "apt-get download docker.io containerd failed"; }
+    mkdir -p "$root.tmp"
+    local deb
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" "$root.tmp"; done
+    [ -x "$root.tmp/usr/sbin/dockerd" ] || die "no usr/sbin/dockerd in $debs"
+    # Debian 13's runc needs a newer glibc: Debian 12's runc comes first on the engine's PATH.
+    mkdir -p "$root.tmp/runc"
+    ln -s "$(command -v runc || die "runc missing (make deps)")" "$root.tmp/runc/runc"
+    mv "$root.tmp" "$root"
+    rm -rf "$apt/lists" "$apt/cache"
+}
+
+# Starts Debian 13's dockerd (overlay2, or containerd's image store for docker26-containerd) in the
+# background, with its own containerd namespace and default ulimits capped as Podman's are; prints
+# its pid.
+start_docker26() {
+    local engine=$1 root="$DIST_DIR/root" config="$E_DIR/daemon.json"
+    fetch_docker26
+    if [ "$engine" = docker26-containerd ]; then
+        printf '{"features": {"containerd-snapshotter": true}}\n' >"$config"
+    else
+        printf '{"storage-driver": "overlay2"}\n' >"$config"
+    fi
+    PATH="$root/runc:$root/usr/bin:$root/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin" setsid "$root/usr/sbin/dockerd" \
+        --config-file "$config" \
+        --host "unix://$E_SOCK" \
+        --data-root "$E_DIR/root" \
+        --exec-root "$E_DIR/exec" \
+        --pidfile "$E_PIDFILE" \
+        --containerd-namespace "alert-inspect-lab-$engine" \
+        --containerd-plugins-namespace "alert-inspect-lab-$engine-plugins" \
+        --cgroup-parent "/$E_CGROUP" \
+        --default-ulimit nofile=1024:1024 --default-ulimit nproc=1024:1024 \
+        --iptables=false --ip6tables=false --ip-masq=false --bridge=none --userland-proxy=false \
         --log-opt max-size=10m \
         --shutdown-timeout 2 \
         >"$E_LOG" 2>&1 </dev/null 9>&- &
@@ -246,7 +315,10 @@ engine_up() {
         fi
         mkdir -p "$E_DIR"
         log "$engine: starting the engine on unix://$E_SOCK"
-        launched=$("start_$engine")
+        case "$engine" in
+            docker26*) launched=$(start_docker26 "$engine") ;;
+            *) launched=$("start_$engine") ;;
+        esac
         until "${LABKIT[@]}" ping "$E_SOCK"; do
             if ! kill -0 "$launched" 2>/dev/null || [ $tries -le 0 ]; then
                 tail -20 "$E_LOG" >&2
@@ -275,7 +347,7 @@ engine_down() {
         podman rm -af -t 0 >/dev/null 2>&1 || true
     fi
     if pid=$(lab_pid "$E_PIDFILE" "$E_PROCESS"); then
-        if [ "$engine" = docker ] && "${LABKIT[@]}" ping "$E_SOCK"; then
+        if [ "$E_PROCESS" = dockerd ] && "${LABKIT[@]}" ping "$E_SOCK"; then
             ids=$(docker ps -aq) || true
             [ -z "$ids" ] || docker rm -f $ids >/dev/null || true
         fi
@@ -320,8 +392,8 @@ case "${1:-}" in
         check_lab_dir
         with_lock
         case "${2:-}" in
-            docker | podman) engine_up "$2" ;;
-            *) die "usage: $0 up docker|podman" ;;
+            docker | docker26 | docker26-containerd | podman) engine_up "$2" ;;
+            *) die "usage: $0 up docker|docker26|docker26-containerd|podman" ;;
         esac
         manifest
         ;;
@@ -329,17 +401,15 @@ case "${1:-}" in
         check_lab_dir
         [ -e "$LAB_DIR" ] || exit 0
         with_lock
-        engine_down docker
-        engine_down podman
-        rm -rf "$LAB_DIR/bin" "$LAB_DIR/image" "$LAB_DIR/alerts" "$LAB_DIR/lab.json" "$LAB_DIR/check.log"
+        for engine in "${ENGINES[@]}"; do engine_down "$engine"; done
+        rm -rf "$LAB_DIR/dist" "$LAB_DIR/bin" "$LAB_DIR/image" "$LAB_DIR/alerts" "$LAB_DIR/lab.json" "$LAB_DIR/check.log"
         rm -f "$MARKER" "$LAB_DIR/.lock"
         rmdir "$LAB_DIR" 2>/dev/null || log "left $LAB_DIR (not empty)"
         log "down"
         ;;
     status)
-        engine_status docker
-        engine_status podman
+        for engine in "${ENGINES[@]}"; do engine_status "$engine"; done
         [ ! -f "$LAB_DIR/lab.json" ] || echo "manifest: $LAB_DIR/lab.json"
         ;;
-    *) echo "usage: $0 up docker|podman | down | status" >&2; exit 64 ;;
+    *) echo "usage: $0 up docker|docker26|docker26-containerd|podman | down | status" >&2; exit 64 ;;
 esac

@@ -11,6 +11,8 @@
   labkit.py manifest --lab-dir L              assemble L/lab.json and L/alerts/alerts.jsonl
   labkit.py leftovers --path P --cgroup NAME  pids the lab started under P that are still alive
   labkit.py mounts --under P                  mount points under P, deepest first
+  labkit.py debian-source --suite S           an apt source line for suite S on the Debian mirror
+                                              the system's own apt sources name
 
 Alerts follow Falco 0.43's JSON output (keys sorted, integers for nanosecond times, null for <NA>,
 the `output` line built from the rule's output format); every value comes from the live container,
@@ -246,10 +248,44 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def layer_stat(graph, path, where):
+def root_overlay(pid):
+    """{"upperdir", "lowerdir", "workdir"} of the overlay mounted at / in process PID's mount
+    namespace (/proc/PID/mountinfo), or {} when the root is no overlay. Every image store shows its
+    layers here, including containerd's, whose inspect answer names none."""
+    for line in (read_text(f"/proc/{pid}/mountinfo") or "").splitlines():
+        fields = line.split(" ")
+        if len(fields) < 10 or fields[4] != "/":
+            continue
+        tail = fields[fields.index("-") + 1:]
+        if tail[0] != "overlay":
+            continue
+        options = {}
+        for option in re.split(r"(?<!\\),", tail[2]):
+            key, _, value = option.partition("=")
+            options[key] = unescape_mount(value)
+        return {key: options[key] for key in ("upperdir", "lowerdir", "workdir") if key in options}
+    return {}
+
+
+def split_lower(lowerdir):
+    """lowerdir's entries: ':'-separated, a '\\:' is a colon inside one."""
+    return [part.replace("\\:", ":") for part in re.split(r"(?<!\\):", lowerdir) if part]
+
+
+def layer_dirs(inspect):
+    """(upper dir, [lower dirs]): the engine's GraphDriver data where it names them (overlay2), else
+    the root mount of the container's main process (containerd's image store)."""
+    data = (inspect.get("GraphDriver") or {}).get("Data") or {}
+    if data.get("UpperDir"):
+        return data["UpperDir"], (data.get("LowerDir") or "").split(":")
+    mount = root_overlay(inspect["State"]["Pid"])
+    return mount.get("upperdir"), split_lower(mount.get("lowerdir", ""))
+
+
+def layer_stat(inspect, path, where):
     """stat of the container's file in its upper (writable) layer, or in the image's lower layers."""
-    data = graph.get("Data") or {}
-    roots = [data.get("UpperDir")] if where == "upper" else (data.get("LowerDir") or "").split(":")
+    upper, lowers = layer_dirs(inspect)
+    roots = [upper] if where == "upper" else lowers
     for root in roots:
         if root:
             try:
@@ -260,7 +296,7 @@ def layer_stat(graph, path, where):
 
 
 def user_name(inspect, uid):
-    merged = ((inspect.get("GraphDriver") or {}).get("Data") or {}).get("MergedDir")
+    merged = ((inspect.get("GraphDriver") or {}).get("Data") or {}).get("MergedDir") or f"/proc/{inspect['State']['Pid']}/root"
     for line in (read_text(f"{merged}/etc/passwd") or "").splitlines() if merged else []:
         parts = line.split(":")
         if len(parts) > 2 and parts[2] == str(uid):
@@ -353,7 +389,7 @@ def command_alert(args):
     }
     event_ns = proc["started_ns"]
     if args.rule == "drop":
-        layer = layer_stat(inspect.get("GraphDriver") or {}, args.exe or exepath, args.stat)
+        layer = layer_stat(inspect, args.exe or exepath, args.stat)
         # /proc's start time has clock-tick resolution: keep the execve after the file's last change.
         event_ns = max(event_ns, layer.st_ctime_ns + 1_000)
         fields.update({
@@ -382,7 +418,7 @@ def command_alert(args):
     alert_path = os.path.join(args.lab_dir, "alerts", f"{args.engine}-{args.scenario}.json")
     atomic_write(alert_path, json.dumps(alert, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 
-    upper = ((inspect.get("GraphDriver") or {}).get("Data") or {}).get("UpperDir")
+    upper, _ = layer_dirs(inspect)
     record = {
         "engine": args.engine,
         "scenario": args.scenario,
@@ -427,6 +463,8 @@ def command_engine(args):
         "serverVersion": version.get("Version"),
         "apiVersion": version.get("ApiVersion"),
         "storageDriver": info.get("Driver"),
+        # containerd's image store says so in DriverStatus (Driver is the snapshotter's name).
+        "imageStore": "containerd" if ["driver-type", "io.containerd.snapshotter.v1"] in (info.get("DriverStatus") or []) else "graphdriver",
         "dataRoot": info.get("DockerRootDir"),
         "image": args.image,
         "imageId": image.get("Id"),
@@ -498,7 +536,7 @@ def command_manifest(args):
         "alerts": os.path.join(args.lab_dir, "alerts", "alerts.jsonl"),
     }
     alerts = []
-    for name in ("docker", "podman"):
+    for name in ("docker", "docker26", "docker26-containerd", "podman"):
         engine = load_engine(os.path.join(args.lab_dir, name))
         if engine is None or not ping(engine["socket"]):
             continue
@@ -547,6 +585,44 @@ def command_mounts(args):
             points.add(point)
     for point in sorted(points, key=lambda p: (-p.count("/"), p)):
         print(point)
+
+
+def command_debian_source(args):
+    """One-line apt source for SUITE on the mirror the system's own sources use for its release."""
+    release = dict(line.split("=", 1) for line in (read_text("/etc/os-release") or "").splitlines() if "=" in line)
+    codename = release.get("VERSION_CODENAME", "").strip('"')
+    stanzas = []
+    for name in sorted(os.listdir("/etc/apt/sources.list.d")) if os.path.isdir("/etc/apt/sources.list.d") else []:
+        path = os.path.join("/etc/apt/sources.list.d", name)
+        if name.endswith(".sources"):
+            for block in re.split(r"\n\s*\n", read_text(path) or ""):
+                fields = {}
+                for line in block.splitlines():
+                    if line and not line.startswith("#") and ":" in line and not line[0].isspace():
+                        key, _, value = line.partition(":")
+                        fields[key.strip().lower()] = value.strip()
+                if "deb" in fields.get("types", "").split() and fields.get("enabled", "yes") != "no":
+                    stanzas.append((fields.get("uris", "").split(), fields.get("suites", "").split(), fields.get("signed-by")))
+        elif name.endswith(".list"):
+            stanzas.extend(list_stanzas(read_text(path) or ""))
+    stanzas.extend(list_stanzas(read_text("/etc/apt/sources.list") or ""))
+    for uris, suites, signed_by in stanzas:
+        if codename in suites and uris:
+            option = f"[signed-by={signed_by}] " if signed_by and not signed_by.startswith("-") and "\n" not in signed_by else ""
+            print(f"deb {option}{uris[0]} {args.suite} main")
+            return
+    fail(f"no apt source for the system's release ({codename or 'unknown'}) in /etc/apt: cannot tell which Debian mirror to use")
+
+
+def list_stanzas(text):
+    """(uris, suites, signed-by) of one-line `deb` sources."""
+    found = []
+    for line in text.splitlines():
+        match = re.match(r"^\s*deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)", line)
+        if match:
+            options = dict(o.split("=", 1) for o in (match.group(1) or "").split() if "=" in o)
+            found.append(([match.group(2)], [match.group(3)], options.get("signed-by")))
+    return found
 
 
 def main():
@@ -614,6 +690,10 @@ def main():
     p = commands.add_parser("mounts")
     p.add_argument("--under", required=True)
     p.set_defaults(run=command_mounts)
+
+    p = commands.add_parser("debian-source")
+    p.add_argument("--suite", required=True)
+    p.set_defaults(run=command_debian_source)
 
     args = parser.parse_args()
     args.run(args)

@@ -2,6 +2,9 @@
 # Re-records Fixtures/recordings from the live lab: one folder per scenario, made by the tool's own
 # --record, with the scenario's alert and what the lab knows to expect. Never hand-edit a recording;
 # run `make fixtures` again. Folders marked synthetic (see their recording.json) are left alone.
+#
+#   Lab/record-fixtures.sh            every recording
+#   Lab/record-fixtures.sh NAME...    only those (e.g. docker26-containerd-dropped)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,11 +16,15 @@ OUT="$ROOT/Fixtures/recordings"
 [ -x "$BIN" ] || { echo "fixtures: build first (swift build)" >&2; exit 1; }
 mkdir -p "$OUT"
 
+ONLY=("$@")
+
 # record NAME ENGINE SCENARIO [CONTAINER]: the scenario's alert, checked against CONTAINER (default: the alert's own).
 record() {
     local name=$1 engine=$2 scenario=$3 container=${4:-}
+    if [ ${#ONLY[@]} -gt 0 ] && ! printf '%s\n' "${ONLY[@]}" | grep -qxF "$name"; then return 0; fi
     local dir="$OUT/$name" host alert
     host=$(jq -r --arg e "$engine" '.[$e].host' "$MANIFEST")
+    [ "$host" != null ] || { echo "fixtures: $name: the lab has no $engine engine (make lab)" >&2; exit 1; }
     alert=$(jq -r --arg e "$engine" --arg s "$scenario" '.[$e].scenarios[$s].alert' "$MANIFEST")
     rm -rf "$dir"
     local status=0
@@ -41,4 +48,14 @@ record docker-mismatch docker dropped "$(jq -r '.docker.scenarios.overwritten.na
 if jq -e '.podman.scenarios.dropped' "$MANIFEST" >/dev/null; then
     record podman-dropped podman dropped
 fi
-python3 "$ROOT/Lab/make-synthetic.py"
+# Docker 26 with containerd's image store: the layers come from the mount table of a container
+# process (recorded as a host read), not from inspect.
+if jq -e '."docker26-containerd".scenarios.dropped' "$MANIFEST" >/dev/null; then
+    for scenario in dropped deleted memfd false-claim; do
+        record "docker26-containerd-$scenario" docker26-containerd "$scenario"
+    done
+fi
+if jq -e '.docker26.scenarios.dropped' "$MANIFEST" >/dev/null; then
+    record docker26-dropped docker26 dropped
+fi
+[ ${#ONLY[@]} -gt 0 ] || python3 "$ROOT/Lab/make-synthetic.py"

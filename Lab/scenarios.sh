@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The lab's scenarios: real containers, each with the Falco alert a sensor would have written.
 #
-#   Lab/scenarios.sh list docker|podman                  the scenario names, comma-separated
-#   Lab/scenarios.sh setup docker|podman DIR SOCKET CGROUP_PARENT
+#   Lab/scenarios.sh list ENGINE                         the scenario names, comma-separated
+#   Lab/scenarios.sh setup ENGINE DIR SOCKET CGROUP_PARENT
 #                                                        (re)create them; lab.sh calls this with
 #                                                        the engine's CLI environment set
 #
@@ -23,19 +23,19 @@ die() { log "$*"; exit 1; }
 
 if [ "${1:-}" = list ]; then
     case "${2:-}" in
-        docker) (IFS=,; echo "${DOCKER_SCENARIOS[*]}") ;;
+        docker | docker26 | docker26-containerd) (IFS=,; echo "${DOCKER_SCENARIOS[*]}") ;;
         podman) (IFS=,; echo "${PODMAN_SCENARIOS[*]}") ;;
-        *) die "usage: $0 list docker|podman" ;;
+        *) die "usage: $0 list docker|docker26|docker26-containerd|podman" ;;
     esac
     exit 0
 fi
-[ "${1:-}" = setup ] && [ $# -eq 5 ] || die "usage: $0 setup docker|podman DIR SOCKET CGROUP_PARENT"
+[ "${1:-}" = setup ] && [ $# -eq 5 ] || die "usage: $0 setup ENGINE DIR SOCKET CGROUP_PARENT"
 ENGINE=$2 DIR=$3 SOCK=$4 CGROUP_PARENT=$5
 : "${LAB_DIR:?}"
 BIN="$LAB_DIR/bin"
 
 case "$ENGINE" in
-    docker)
+    docker | docker26 | docker26-containerd)
         ctl() { docker "$@"; }
         IMAGE=alert-inspect/lab:1
         RUN_EXTRA=(--log-opt max-size=10m)
@@ -63,7 +63,7 @@ quiet() {
 old=$(ctl ps -aq --filter label=alert-inspect.lab=1)
 [ -z "$old" ] || quiet ctl rm -f $old
 rm -rf "$DIR/scenarios"
-rm -f "$LAB_DIR/alerts/$ENGINE-"*.json
+for name in "${SCENARIOS[@]}"; do rm -f "$LAB_DIR/alerts/$ENGINE-$name.json"; done
 
 # The image: imported again whenever the root filesystem changed.
 rootfs="$LAB_DIR/image/rootfs.tar"

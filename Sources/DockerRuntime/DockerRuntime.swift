@@ -48,7 +48,8 @@ package struct DockerRuntime: ContainerRuntime {
 
     package func container(_ reference: String) async throws(RuntimeError) -> ContainerRecord {
         let client = self.client
-        return ContainerRecord(try await call { try client.inspectContainer(reference).value })
+        let host = self.host
+        return try await call { ContainerRecord(try client.inspectContainer(reference).value, host: host) }
     }
 
     package func changes(of container: ContainerRecord) async throws(RuntimeError) -> [LayerChange] {
@@ -93,7 +94,9 @@ extension RuntimeError {
 }
 
 extension ContainerRecord {
-    init(_ inspect: ContainerInspect) {
+    /// The inspected container, its layer dirs as `host` shows them (`ContainerLayers`).
+    init(_ inspect: ContainerInspect, host: any HostView) {
+        let layers = ContainerLayers.find(inspect, host: host)
         let state = inspect.state
         let started = state?.startedTime
         self.init(
@@ -105,8 +108,18 @@ extension ContainerRecord {
                 startedAtNanoseconds: started.map { $0.seconds * 1_000_000_000 + Int64($0.nanoseconds) }),
             restartCount: inspect.restartCount, posture: ContainerPosture(inspect),
             storage: .init(
-                driver: inspect.storageDriverName, upperDir: inspect.upperDir, lowerDirs: inspect.lowerDirs,
-                containerdSnapshot: inspect.graphDriver == nil && inspect.storage != nil))
+                driver: inspect.storageDriverName, upperDir: layers.upperDir, lowerDirs: layers.lowerDirs,
+                containerdSnapshot: inspect.graphDriver == nil && inspect.storage != nil, layersFound: layers.how,
+                layerNotes: layers.notes))
+    }
+}
+
+extension ContainerLayers {
+    /// The layers of an inspected container as `host` shows them, cross-checked with its GraphDriver data.
+    package static func find(_ container: ContainerInspect, host: any HostView) -> ContainerLayers {
+        find(
+            pid: container.state?.pid, reportedUpper: container.upperDir, reportedLowers: container.lowerDirs,
+            snapshotter: container.usesSnapshotter, host: host)
     }
 }
 

@@ -36,12 +36,22 @@ package enum EngineDoctor {
             report.hostProcVisible = false
             report.consequences.append("the engine is remote: overlay dirs and /proc of its host cannot be read; claims rest on the API alone")
         } else {
-            if let root = info?.dockerRootDir, let driver = info?.driver {
+            let running = runningContainer(client)
+            if let running {
+                let layers = ContainerLayers.find(running, host: host)
+                report.layersFound = layers.how
+                report.overlayDirsVisible = layers.upperDir.map { host.fileInfo($0)?.kind == .directory }
+            } else {
+                report.layersFound = "not tried: no container is running to read a mount table from"
+            }
+            if report.overlayDirsVisible == nil, let root = info?.dockerRootDir, let driver = info?.driver {
                 report.overlayDirsVisible = host.fileInfo(root + "/" + driver)?.kind == .directory
             }
-            report.hostProcVisible = runningContainerPid(client).map { host.linkTarget("/proc/\($0)/exe") != nil }
+            report.hostProcVisible = running?.state?.pid.map { host.linkTarget("/proc/\($0)/exe") != nil }
         }
-        if report.containerdImageStore == true {
+        if report.containerdImageStore == true, report.overlayDirsVisible == true {
+            report.consequences.append("containerd image store: the API exposes no overlay paths, but a running container's mount table names them: a dropped file's inode times can be compared with the alert's (not for a stopped container, whose layers are not mounted)")
+        } else if report.containerdImageStore == true {
             report.consequences.append("containerd image store: the API exposes no overlay paths, so the writable layer is judged from /changes only")
         } else if report.overlayDirsVisible == true {
             report.consequences.append("overlay upper dirs are readable: a dropped file's inode times can be compared with the alert's")
@@ -61,11 +71,11 @@ package enum EngineDoctor {
         return report
     }
 
-    /// The host pid of some running container, to try reading its `/proc/<pid>/exe`.
-    private static func runningContainerPid(_ client: EngineClient) -> Int? {
+    /// Some running container (with a host pid), to try reading its `/proc/<pid>/exe` and mount table.
+    private static func runningContainer(_ client: EngineClient) -> ContainerInspect? {
         guard let first = (try? client.runningContainerIDs(limit: 1))?.first,
-            let pid = (try? client.inspectContainer(first))?.value.state?.pid, pid > 0
+            let container = (try? client.inspectContainer(first))?.value, (container.state?.pid ?? 0) > 0
         else { return nil }
-        return pid
+        return container
     }
 }

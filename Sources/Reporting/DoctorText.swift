@@ -20,6 +20,7 @@ package enum DoctorText {
                     + (report.containerdImageStore == true ? " (containerd image store)" : "")
                     + (report.dataRoot.map { " in \(show($0))" } ?? ""))
             lines.append("overlay dirs:    \(yesNo(report.overlayDirsVisible)) readable from here")
+            if let layers = report.layersFound { lines.append("layers found:    \(show(layers))") }
             lines.append("host /proc:      \(yesNo(report.hostProcVisible)) readable from here")
         }
         lines.append("")

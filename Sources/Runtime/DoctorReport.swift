@@ -15,6 +15,9 @@ package struct DoctorReport: Sendable, Hashable, Codable {
     package var containerdImageStore: Bool?
     package var dataRoot: String?
     package var overlayDirsVisible: Bool?
+    /// How a container's overlay layers are found on this host: from a container process's mount
+    /// table, from the engine's GraphDriver data, or why not.
+    package var layersFound: String?
     package var hostProcVisible: Bool?
     /// What the above means for an investigation, one sentence each.
     package var consequences: [String]

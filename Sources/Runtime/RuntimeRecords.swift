@@ -62,12 +62,21 @@ package struct ContainerRecord: Sendable, Hashable {
         package var lowerDirs: [String]
         /// The runtime described the root file system as a containerd snapshot, not overlay dirs.
         package var containerdSnapshot: Bool
+        /// How the layer dirs were found on the host (`ContainerLayers.how`); nil when nobody looked.
+        package var layersFound: String?
+        /// What finding them left out or where the sources disagree (`ContainerLayers.notes`).
+        package var layerNotes: [String]
 
-        package init(driver: String? = nil, upperDir: String? = nil, lowerDirs: [String] = [], containerdSnapshot: Bool = false) {
+        package init(
+            driver: String? = nil, upperDir: String? = nil, lowerDirs: [String] = [], containerdSnapshot: Bool = false,
+            layersFound: String? = nil, layerNotes: [String] = []
+        ) {
             self.driver = driver
             self.upperDir = upperDir
             self.lowerDirs = lowerDirs
             self.containerdSnapshot = containerdSnapshot
+            self.layersFound = layersFound
+            self.layerNotes = layerNotes
         }
     }
 

@@ -20,6 +20,26 @@ import DockerRuntime
             #expect(names.contains("docker-\(scenario)"), "no recording docker-\(scenario): run `make fixtures`")
         }
         #expect(names.contains("podman-dropped"))
+        for scenario in ["dropped", "deleted", "memfd", "false-claim"] {
+            #expect(names.contains("docker26-containerd-\(scenario)"), "no recording docker26-containerd-\(scenario): run `make fixtures`")
+        }
+        #expect(names.contains("docker26-dropped"))
+    }
+
+    @Test func `containerd's store, replayed: the layers come from the recorded mount table`() async throws {
+        let recording = Fixture.url("recordings/docker26-containerd-dropped")
+        let index = try JSONDecoder().decode(Recording.self, from: Data(contentsOf: recording.appendingPathComponent(Recording.indexName)))
+        #expect(index.observations.contains { $0.operation == "read" && $0.path.hasSuffix("/mountinfo") && $0.result != nil })
+        let connection = try EngineConnection.open(.init(replay: recording))
+        let outcome = try await Investigator(connection: connection, settings: .init(toolVersion: "test"))
+            .investigate(container: nil, alert: AlertFile.load(recording.appendingPathComponent("alert.json")))
+        let report = outcome.report
+        #expect(report.engine.hostAccess.containerdImageStore && report.engine.hostAccess.upperDirVisible)
+        let upper = report.claims.first { $0.id == .upperLayer }?.evidence ?? []
+        #expect(upper.contains { $0.contains("io.containerd.snapshotter.v1.overlayfs/snapshots/") && $0.contains("found from the mount table") })
+        #expect(upper.contains { $0.contains("its ctime equals the alert's proc.exe_ino.ctime") })
+        let notInImage = report.claims.first { $0.id == .notInImage }?.evidence ?? []
+        #expect(notInImage.contains("no image layer (lower dir) holds /tmp/payload"))
     }
 
     @Test(arguments: recordings)

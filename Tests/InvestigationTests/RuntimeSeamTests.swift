@@ -91,6 +91,25 @@ import TestSupport
         #expect(report.drift.isEmpty)
     }
 
+    @Test func `how the runtime found the layers shows in the evidence, and what finding them noted is a limitation`() async throws {
+        var runtime = Self.runtime()
+        let note = "the engine's GraphDriver names the upper dir /o/3/diff, but the container's mount table has /s/3/fs: the engine's is used"
+        runtime.containers[0].record.storage = .init(
+            driver: "overlay2", upperDir: "/o/3/diff", lowerDirs: ["/o/2/diff"], layersFound: "from the mount table", layerNotes: [note])
+        var host = InMemoryHost()
+        let folder = HostFileInfo(
+            kind: .directory, permissions: 0o755, size: 0, inode: 1, changeTimeNanoseconds: 0, modificationTimeNanoseconds: 0,
+            isWhiteout: false)
+        host.files["/o/3/diff"] = folder
+        host.links["/proc/4242/exe"] = "/tmp/payload"
+        let report = try await Investigator(runtime: runtime, host: host, settings: .init(toolVersion: "test"))
+            .investigate(container: nil, alert: Self.alert()).report
+        #expect(report.engine.hostAccess.upperDirVisible && report.engine.hostAccess.procVisible)
+        #expect(report.engine.hostAccess.detail == note)
+        #expect(report.limitations.contains(note))
+        #expect(report.claims.first { $0.id == .upperLayer }?.evidence.contains("the overlay upper dir is /o/3/diff (found from the mount table)") == true)
+    }
+
     @Test func `Podman-like runtimes with no processes say why process evidence is missing`() async throws {
         var runtime = Self.runtime(.podman)
         runtime.containers[0].processes = []

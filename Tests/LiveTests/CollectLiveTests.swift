@@ -32,8 +32,8 @@ import DockerRuntime
     }
 
     /// Collects a lab scenario's alert into `destination` with the library, as the command does.
-    func collect(_ scenario: Lab.Scenario, into destination: URL) async throws -> Collector.Result {
-        let engine = try Lab.require(.docker)
+    func collect(_ scenario: Lab.Scenario, on name: Lab.EngineName = .docker, into destination: URL) async throws -> Collector.Result {
+        let engine = try Lab.require(name)
         let alertBytes = Array(try scenario.alertData())
         let alert = try AlertFile.load(scenario.alertURL)
         let collector = Collector(
@@ -156,13 +156,14 @@ import DockerRuntime
         }
     }
 
-    @Test(.lab, arguments: ["deleted", "memfd"])
-    func `a deleted or memfd executable is recovered from the host's /proc`(name: String) async throws {
-        let scenario = try Lab.require(.docker).scenario(name)
+    @Test(.lab, arguments: Lab.EngineName.dockers, ["deleted", "memfd"])
+    func `a deleted or memfd executable is recovered from the host's /proc`(engine: Lab.EngineName, name: String) async throws {
+        guard Lab.isUp(engine) || Lab.isRequired else { return }
+        let scenario = try Lab.require(engine).scenario(name)
         let scratch = try Scratch()
         defer { scratch.remove() }
         let bundle = scratch.url.appendingPathComponent(name)
-        let result = try await collect(scenario, into: bundle)
+        let result = try await collect(scenario, on: engine, into: bundle)
         guard getuid() == 0 else {
             #expect(result.manifest.notes.contains { $0.contains("/proc") })
             return
@@ -258,15 +259,6 @@ import DockerRuntime
 
     /// Runs the docker CLI against the lab engine (setting up a container is not the tool's job: it only reads).
     func docker(_ engine: Lab.Engine, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker", "--host", engine.host] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try engine.docker(arguments)
     }
 }

@@ -8,10 +8,19 @@ import TestSupport
 struct LabTests {
     static let dockerScenarios = ["dropped", "overwritten", "deleted", "false-claim", "memfd", "tty", "risky", "removed"]
 
-    @Test func dockerHasEveryScenario() throws {
-        let docker = try Lab.require(.docker)
+    @Test(arguments: Lab.EngineName.dockers)
+    func dockerHasEveryScenario(engine: Lab.EngineName) throws {
+        guard Lab.isUp(engine) || Lab.isRequired else { return }
+        let docker = try Lab.require(engine)
         #expect(docker.host == "unix://\(docker.socket)")
-        #expect(docker.storageDriver == "overlay2")
+        if engine == .docker26Containerd {
+            #expect(docker.storageDriver == "overlayfs")
+            #expect(docker.imageStore == "containerd")
+        } else {
+            #expect(docker.storageDriver == "overlay2")
+            #expect(docker.imageStore == "graphdriver")
+        }
+        #expect(docker.serverVersion.hasPrefix(engine == .docker ? "20.10." : "26.1."))
         #expect(Set(docker.scenarios.keys) == Set(Self.dockerScenarios))
         try checkScenarios(of: docker)
     }
@@ -39,7 +48,7 @@ struct LabTests {
     @Test func alertsFileHoldsEveryAlert() throws {
         let manifest = try Lab.manifest.get()
         let lines = try String(contentsOf: manifest.alertsURL, encoding: .utf8).split(separator: "\n")
-        let count = (manifest.docker?.scenarios.count ?? 0) + (manifest.podman?.scenarios.count ?? 0)
+        let count = manifest.engines.reduce(0) { $0 + $1.scenarios.count }
         #expect(lines.count == count)
     }
 

@@ -5,7 +5,8 @@ import Testing
     import Glibc
 #endif
 
-/// The live lab that `make lab` starts (`Lab/lab.sh`): private Docker and Podman engines running the
+/// The live lab that `make lab` starts (`Lab/lab.sh`): private Docker (20.10 overlay2, 26.1 overlay2,
+/// 26.1 with containerd's image store) and Podman engines running the
 /// investigation scenarios, each a real container with the Falco alert written for it, all described
 /// by `$LAB_DIR/lab.json` (`LAB_DIR` defaults to `/tmp/alert-inspect-lab`).
 ///
@@ -49,23 +50,26 @@ package enum Lab {
         }
     }()
 
-    /// The Docker engine when the manifest lists it and it answers `/_ping` now.
-    package static let docker: Engine? = answering(.docker)
+    /// The engines the manifest lists that answer `/_ping` now, asked once per test process.
+    private static let answeringEngines: [EngineName: Engine] = {
+        Dictionary(uniqueKeysWithValues: EngineName.allCases.compactMap { name in answering(name).map { (name, $0) } })
+    }()
+
+    /// The Docker 20.10 engine when the manifest lists it and it answers `/_ping` now.
+    package static var docker: Engine? { answeringEngines[.docker] }
 
     /// Podman's Docker-compatible service when the manifest lists it and it answers `/_ping` now.
-    package static let podman: Engine? = answering(.podman)
+    package static var podman: Engine? { answeringEngines[.podman] }
 
-    /// True when the lab's Docker engine is up (the engine every live test needs).
+    /// True when the lab's Docker 20.10 engine is up (the engine most live tests need).
     package static var isUp: Bool { docker != nil }
 
     /// True when the given engine is up.
-    package static func isUp(_ engine: EngineName) -> Bool {
-        engine == .docker ? docker != nil : podman != nil
-    }
+    package static func isUp(_ engine: EngineName) -> Bool { answeringEngines[engine] != nil }
 
     /// The engine, or an error saying why not and how to start it.
     package static func require(_ engine: EngineName) throws -> Engine {
-        if let answering = engine == .docker ? docker : podman { return answering }
+        if let answering = answeringEngines[engine] { return answering }
         switch manifest {
         case .failure(let error):
             throw error
@@ -76,8 +80,20 @@ package enum Lab {
     }
 
     package enum EngineName: String, Sendable, CaseIterable, CustomStringConvertible {
-        case docker, podman
+        /// Docker 20.10 (Debian 12), overlay2.
+        case docker
+        /// Docker 26.1 (Debian 13's packages), overlay2.
+        case docker26
+        /// Docker 26.1 keeping containers in containerd's image store.
+        case docker26Containerd = "docker26-containerd"
+        /// Podman 4.3's Docker-compatible service.
+        case podman
         package var description: String { rawValue }
+
+        /// The Docker engines: every scenario runs on each.
+        package static let dockers: [EngineName] = [.docker, .docker26, .docker26Containerd]
+
+        package var isDocker: Bool { self != .podman }
     }
 
     private static func answering(_ name: EngineName) -> Engine? {
@@ -123,17 +139,33 @@ package enum Lab {
 }
 
 extension Lab {
-    /// `lab.json`: `{schema, labDir, alerts, docker?, podman?}`. An engine is listed only when it
-    /// answered when the file was written.
+    /// `lab.json`: `{schema, labDir, alerts, docker?, docker26?, docker26-containerd?, podman?}`. An
+    /// engine is listed only when it answered when the file was written.
     package struct Manifest: Codable, Sendable {
         package var schema: String
         package var labDir: String
         /// JSON lines: every scenario's alert, oldest first.
         package var alerts: String
         package var docker: Engine?
+        package var docker26: Engine?
+        package var docker26Containerd: Engine?
         package var podman: Engine?
 
-        package subscript(_ name: EngineName) -> Engine? { name == .docker ? docker : podman }
+        enum CodingKeys: String, CodingKey {
+            case schema, labDir, alerts, docker, docker26, docker26Containerd = "docker26-containerd", podman
+        }
+
+        package subscript(_ name: EngineName) -> Engine? {
+            switch name {
+            case .docker: docker
+            case .docker26: docker26
+            case .docker26Containerd: docker26Containerd
+            case .podman: podman
+            }
+        }
+
+        /// Every engine listed, in the lab's order.
+        package var engines: [Engine] { EngineName.allCases.compactMap { self[$0] } }
 
         package var alertsURL: URL { URL(fileURLWithPath: alerts) }
     }
@@ -148,8 +180,10 @@ extension Lab {
         package var pid: Int
         package var serverVersion: String
         package var apiVersion: String
-        /// `overlay2` (Docker) or `overlay` (Podman).
+        /// `overlay2` (Docker), `overlayfs` (Docker with containerd's image store) or `overlay` (Podman).
         package var storageDriver: String
+        /// `containerd` when the engine keeps containers in containerd's image store, else `graphdriver`.
+        package var imageStore: String?
         package var dataRoot: String?
         /// The image every scenario container runs (`alert-inspect/lab:1`, Podman: `localhost/…`).
         package var image: String
@@ -157,19 +191,35 @@ extension Lab {
         /// The cgroup every container of this engine lives under.
         package var cgroupParent: String?
         /// By scenario name: `dropped`, `overwritten`, `deleted`, `false-claim`, `memfd`, `tty`,
-        /// `risky`, `removed` on Docker; `dropped` on Podman.
+        /// `risky`, `removed` on each Docker engine; `dropped` on Podman.
         package var scenarios: [String: Scenario]
 
         package func scenario(_ name: String) throws -> Scenario {
             guard let scenario = scenarios[name] else { throw LabError.noScenario(name, host) }
             return scenario
         }
+
+        /// Runs the docker CLI against this engine (setting up a container is not the tool's job: it
+        /// only reads); stdout and stderr together.
+        package func docker(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["docker", "--host", host] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
     }
 
     /// A scenario: a real container, what happened in it, the alert written for it, and what an
     /// investigation should find.
     package struct Scenario: Codable, Sendable {
-        /// `docker` or `podman`.
+        /// The engine's name in the lab (`Lab.EngineName`'s raw value): `docker`, `docker26`,
+        /// `docker26-containerd` or `podman`.
         package var engine: String
         /// The scenario's name (the key in `Engine.scenarios`).
         package var scenario: String

@@ -56,6 +56,7 @@ package enum ScenarioCheck {
         let claims = Dictionary(report.claims.map { ($0.id, $0.verdict) }, uniquingKeysWith: { first, _ in first })
 
         #expect(outcome.containerFound == expected.containerExists, "\(expected)")
+        let isDocker = expected.engine.hasPrefix("docker")
         if expected.container != nil {
             // The alert is about another container: a finding, not an error.
             #expect(claims[.containerIdentity] == .contradicted, "\(expected)")
@@ -92,14 +93,24 @@ package enum ScenarioCheck {
             #expect(executable.source?.hasPrefix("host /proc/") == true, "a deleted binary is recovered from /proc")
             #expect(report.claims.first { $0.id == .upperLayer }?.reason.contains("deleted after it ran") == true)
         }
+        // Every store shows its layers in a container process's mount table: the upper-layer claim
+        // carries the upper dir and the inode ctime, agreeing with the alert's, on each of them.
+        if report.engine.hostAccess.upperDirVisible, ["dropped", "overwritten", "tty", "risky"].contains(expected.scenario) {
+            let evidence = report.claims.first { $0.id == .upperLayer }?.evidence ?? []
+            #expect(evidence.contains { $0.hasPrefix("the overlay upper dir is /") }, "\(expected): \(evidence)")
+            #expect(evidence.contains { $0.contains("its ctime equals the alert's proc.exe_ino.ctime") }, "\(expected): \(evidence)")
+        }
+        if expected.engine == "docker26-containerd", expected.running {
+            #expect(report.engine.hostAccess.upperDirVisible, "\(expected): the containerd store's upper dir comes from the mount table")
+        }
         // Podman's top comes back empty (LAB-NOTES), so only Docker can show the process.
-        if expected.engine == "docker" {
+        if isDocker {
             #expect(executable.running == expected.running, "\(expected)")
         }
         let riskIDs = Set(report.risks.map(\.id))
         #expect(Set(expected.expectedRisks).isSubset(of: riskIDs), "\(expected): missing \(Set(expected.expectedRisks).subtracting(riskIDs))")
 
-        if expected.engine == "docker" {
+        if isDocker {
             let streams = Set(report.logs.lines.map(\.stream))
             if expected.tty {
                 #expect(!report.logs.lines.isEmpty, "a TTY container's raw log stream decodes")

@@ -182,7 +182,8 @@ package struct ContainerInspect: Codable, Sendable, Hashable {
     package var args: [String]?
     /// `Name` as sent, with its leading `/`; use `name` for display.
     package var rawName: String?
-    /// The image **ID** (`sha256:…`); the reference the user gave is `config.image`.
+    /// The image **ID** (`sha256:…`); the reference the user gave is `config.image`. With containerd's
+    /// image store this is the manifest's digest (the image's config digest on graph drivers).
     package var image: String?
     package var restartCount: Int?
     package var driver: String?
@@ -202,6 +203,9 @@ package struct ContainerInspect: Codable, Sendable, Hashable {
     package var mounts: [MountPoint]?
     package var graphDriver: GraphDriverData?
     package var storage: Storage?
+    /// The image manifest the container was created from (containerd's image store, API 1.48+).
+    package var imageManifestDescriptor: OCIDescriptor?
+    package var networkSettings: NetworkSettings?
     package var sizeRw: Int64?
     package var sizeRootFs: Int64?
 
@@ -220,6 +224,7 @@ package struct ContainerInspect: Codable, Sendable, Hashable {
         case mountLabel = "MountLabel", processLabel = "ProcessLabel", appArmorProfile = "AppArmorProfile"
         case execIDs = "ExecIDs", state = "State", config = "Config", hostConfig = "HostConfig", mounts = "Mounts"
         case graphDriver = "GraphDriver", storage = "Storage", sizeRw = "SizeRw", sizeRootFs = "SizeRootFs"
+        case imageManifestDescriptor = "ImageManifestDescriptor", networkSettings = "NetworkSettings"
     }
 
     // MARK: Helpers

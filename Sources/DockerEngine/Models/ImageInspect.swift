@@ -13,7 +13,8 @@ package struct ImageInspect: Codable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey { case type = "Type", layers = "Layers" }
     }
 
-    /// `sha256:…`.
+    /// `sha256:…`: the config's digest with a graph driver; with containerd's image store the
+    /// manifest's (or index's) digest, equal to `descriptor.digest`.
     package var id: String
     package var repoTags: [String]?
     package var repoDigests: [String]?
@@ -27,8 +28,12 @@ package struct ImageInspect: Codable, Sendable, Hashable {
     package var variant: String?
     package var os: String?
     package var osVersion: String?
+    /// Bytes: the unpacked layers with a graph driver, but the compressed content with containerd's
+    /// image store. `VirtualSize` (the same number) is gone since API 1.44.
     package var size: Int64?
     package var rootFS: RootFS?
+    /// The manifest this image is (API 1.48+, containerd's image store only).
+    package var descriptor: OCIDescriptor?
     /// Host paths of the layers with a graph driver; absent or without `Data` with the containerd store.
     package var graphDriver: GraphDriverData?
 
@@ -43,8 +48,11 @@ package struct ImageInspect: Codable, Sendable, Hashable {
         case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests", parent = "Parent", comment = "Comment"
         case created = "Created", dockerVersion = "DockerVersion", author = "Author", config = "Config"
         case architecture = "Architecture", variant = "Variant", os = "Os", osVersion = "OsVersion", size = "Size"
-        case rootFS = "RootFS", graphDriver = "GraphDriver"
+        case rootFS = "RootFS", graphDriver = "GraphDriver", descriptor = "Descriptor"
     }
+
+    /// True when `id` is a manifest digest rather than a config digest (containerd's image store, API 1.48+).
+    package var idIsManifestDigest: Bool { descriptor?.digest == id }
 
     /// `Created` parsed exactly.
     package var createdTime: EngineTime? { EngineTime.parseEngineDate(created) }

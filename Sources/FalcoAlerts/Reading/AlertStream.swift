@@ -73,6 +73,15 @@ package final class AlertStream {
     ///
     /// - Throws: ``AlertParseError`` (`.unreadable`) when reading fails (an I/O error, not a bad line).
     package func next() throws(AlertParseError) -> AlertStreamItem? {
+        try next { _ in false }
+    }
+
+    /// The next alert or bad line that `take` did not take; `nil` at the end of input.
+    ///
+    /// `take` is offered each line that starts no value of its own and continues none (the line's UTF-8 bytes,
+    /// newline excluded): when it returns `true` it has read the line as one whole alert, and the line is not
+    /// read again; otherwise the line is read as ``next()`` reads it.
+    func next(taking take: (UnsafeBufferPointer<UInt8>) -> Bool) throws(AlertParseError) -> AlertStreamItem? {
         while true {
             guard let (lineStart, lineEnd, tooLong) = try nextLine() else {
                 return assembler.finish().map(Self.item)
@@ -80,6 +89,7 @@ package final class AlertStream {
             let offset = storageOffset + lineStart
             if tooLong { return Self.item(assembler.tooLongLine(number: lineNumber, offset: offset)) }
             let line = UnsafeBufferPointer(bytesIn: storage, from: lineStart, to: lineEnd)
+            if !assembler.isHoldingValue, take(line) { continue }
             if let item = assembler.line(line, number: lineNumber, offset: offset) { return Self.item(item) }
         }
     }

@@ -34,14 +34,30 @@ struct JSONAlertDecoder {
     }
 
     /// The `output_fields` members triage needs.
-    private static let triageFields: [StaticString] = [
+    static let triageFields: [StaticString] = [
         "container.id", "container.name", "container.full_id", "proc.exepath", "proc.exe", "evt.arg.flags",
         "evt.type",
     ]
 
+    /// What triage needs from one alert, as extents in the scanned bytes: no string is built.
+    struct TriageTokens {
+        var rule: StringToken?
+        var priority: StringToken?
+        var time: StringToken?
+        /// The ``JSONAlertDecoder/triageFields`` values, in that order: a string's extent, `nil` when absent or
+        /// `null`.
+        var fields = [StringToken?](repeating: nil, count: JSONAlertDecoder.triageFields.count)
+        /// Whether a triage field held something other than a string or `null` (only the full alert reads that).
+        var hasOtherValue = false
+    }
+
     private let mode: AlertDecodingMode
     /// Key extents of the current `output_fields`, reused from alert to alert.
     private var keyTokens: [StringToken] = []
+    /// Set by ``scanTriage(_:)``, reused from alert to alert.
+    private(set) var tokens = TriageTokens()
+    /// Whether the object being read is only scanned for ``tokens``.
+    private var capturing = false
 
     init(mode: AlertDecodingMode) {
         self.mode = mode
@@ -57,6 +73,20 @@ struct JSONAlertDecoder {
                 "expected nothing after the alert's closing '}', found \(scanner.found(at: scanner.index))")
         }
         return alert
+    }
+
+    /// Scans the object at the scanner's position (after whitespace) as ``decode(_:)`` reads it, with the same
+    /// checks, but only records where triage's values are (``tokens``); the time is not parsed. Leaves the
+    /// scanner just past the closing brace.
+    mutating func scanTriage(_ scanner: inout JSONScanner) throws(JSONSyntaxError) {
+        tokens.rule = nil
+        tokens.priority = nil
+        tokens.time = nil
+        for index in tokens.fields.indices { tokens.fields[index] = nil }
+        tokens.hasOtherValue = false
+        capturing = true
+        defer { capturing = false }
+        _ = try decode(&scanner)
     }
 
     /// Decodes the object starting at the scanner's position (after whitespace) and leaves the scanner just
@@ -75,7 +105,8 @@ struct JSONAlertDecoder {
         var fields = OutputFields()
         var hasFields = false
         var others: [FieldMember] = []
-        let complete = mode == .complete
+        let complete = mode == .complete && !capturing
+        let capturing = capturing
 
         try JSONScanner.readObject(&scanner) { scanner, token, keyOffset throws(JSONSyntaxError) in
             guard let key = Self.topLevelKey(token, in: scanner) else {
@@ -99,6 +130,12 @@ struct JSONAlertDecoder {
             }
             seen |= bit
             switch key {
+            case .time where capturing:
+                tokens.time = try Self.stringToken(&scanner, key: key)
+            case .rule where capturing:
+                tokens.rule = try Self.stringToken(&scanner, key: key)
+            case .priority where capturing:
+                tokens.priority = try Self.stringToken(&scanner, key: key)
             case .time:
                 let valueOffset = scanner.index
                 if let text = try Self.string(&scanner, key: key, keep: true) {
@@ -126,6 +163,12 @@ struct JSONAlertDecoder {
         func missing(_ key: TopLevelKey) -> JSONSyntaxError {
             scanner.failure("expected a \"\(key.name)\" member in the alert", at: objectStart)
         }
+        if capturing {
+            guard tokens.rule != nil else { throw missing(.rule) }
+            guard tokens.priority != nil else { throw missing(.priority) }
+            guard tokens.time != nil else { throw missing(.time) }
+            return FalcoAlert(rule: "", priorityName: "", time: nil)
+        }
         guard let rule = strings[TopLevelKey.rule.rawValue] else { throw missing(.rule) }
         guard let priority = strings[TopLevelKey.priority.rawValue] else { throw missing(.priority) }
         guard let time else { throw missing(.time) }
@@ -151,10 +194,17 @@ struct JSONAlertDecoder {
     private static func string(
         _ scanner: inout JSONScanner, key: TopLevelKey, keep: Bool
     ) throws(JSONSyntaxError) -> String? {
+        guard let token = try stringToken(&scanner, key: key), keep else { return nil }
+        return scanner.makeString(token)
+    }
+
+    /// A string member's extent (`null` counts as absent).
+    private static func stringToken(
+        _ scanner: inout JSONScanner, key: TopLevelKey
+    ) throws(JSONSyntaxError) -> StringToken? {
         switch scanner.peek() {
         case UInt8(ascii: "\""):
-            let token = try scanner.scanString()
-            return keep ? scanner.makeString(token) : nil
+            return try scanner.scanString()
         case UInt8(ascii: "n"):
             let value = try scanner.parseValue()
             if value.isNull { return nil }
@@ -201,8 +251,16 @@ struct JSONAlertDecoder {
                 isStrictlySorted = Self.precedes(previous, token, in: scanner)
             }
             keyTokens.append(token)
-            if mode == .complete || Self.isTriageField(token, in: scanner) {
+            if mode == .complete && !capturing {
                 members.append(FieldMember(name: scanner.makeString(token), value: try scanner.parseValue()))
+            } else if let field = Self.triageFieldIndex(token, in: scanner) {
+                if !capturing {
+                    members.append(FieldMember(name: scanner.makeString(token), value: try scanner.parseValue()))
+                } else if scanner.peek() == UInt8(ascii: "\"") {
+                    tokens.fields[field] = try scanner.scanString()
+                } else if try !scanner.parseValue().isNull {
+                    tokens.hasOtherValue = true
+                }
             } else {
                 try scanner.skipValue()
             }
@@ -235,12 +293,19 @@ struct JSONAlertDecoder {
         return firstBytes.count < secondBytes.count
     }
 
-    private static func isTriageField(_ token: StringToken, in scanner: JSONScanner) -> Bool {
+    /// Which of ``triageFields`` a key names, if any.
+    private static func triageFieldIndex(_ token: StringToken, in scanner: JSONScanner) -> Int? {
         if token.hasEscapes {
             let name = scanner.makeString(token)
-            return triageFields.contains { $0.description == name }
+            return triageFields.firstIndex { $0.description == name }
         }
-        return triageFields.contains { scanner.bytesEqual(token.start, token.end, $0.bytes) }
+        // Every triage field starts with `c`, `p` or `e`: most keys are ruled out by their first byte.
+        guard token.end > token.start, let base = scanner.base else { return nil }
+        switch base[token.start] {
+        case UInt8(ascii: "c"), UInt8(ascii: "p"), UInt8(ascii: "e"): break
+        default: return nil
+        }
+        return triageFields.firstIndex { scanner.bytesEqual(token.start, token.end, $0.bytes) }
     }
 
     /// A value quoted and cut short for an error message.

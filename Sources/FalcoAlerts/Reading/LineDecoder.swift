@@ -177,3 +177,27 @@ extension LineOutcome {
         return self
     }
 }
+
+/// Finds, without building an alert, where triage's values are in a line that is one whole single-line JSON
+/// alert: the same checks as ``LineDecoder`` makes, so a line it accepts is an alert there too.
+struct TriageLineScanner {
+    private var json = JSONAlertDecoder(mode: .triage)
+
+    /// The line's tokens (extents in `line`), or `nil` when the line is anything else (a log's prefix, a
+    /// journal entry, plain text, a value over several lines, a bad line): then only the full reader can say
+    /// what it is.
+    mutating func scan(_ line: UnsafeBufferPointer<UInt8>) -> JSONAlertDecoder.TriageTokens? {
+        var scanner = JSONScanner(buffer: line)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{"), !LinePrefix.isJournalEntry(line, objectStart: scanner.index) else {
+            return nil
+        }
+        do throws(JSONSyntaxError) {
+            try json.scanTriage(&scanner)
+        } catch {
+            return nil
+        }
+        scanner.skipWhitespace()
+        return scanner.isAtEnd ? json.tokens : nil
+    }
+}

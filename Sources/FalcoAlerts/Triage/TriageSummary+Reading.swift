@@ -107,11 +107,14 @@ extension TriageSummary {
             badLines.append(error)
         }
         sources += other.sources
-        for (key, theirs) in other.groupsByKey {
-            guard var group = groupsByKey[key] else {
-                groupsByKey[key] = theirs
+        for theirs in other.groupList {
+            let key = Key(rule: theirs.rule, containerID: theirs.containerID, exePath: theirs.exePath)
+            guard let index = groupIndex.find(key) else {
+                groupIndex.insert(key, group: groupList.count)
+                groupList.append(theirs)
                 continue
             }
+            var group = groupList[index]
             group.lastFlagsText = nil
             group.count += theirs.count
             if let first = theirs.first, group.first.map({ first.isBefore($0) }) ?? true { group.first = first }
@@ -122,7 +125,7 @@ extension TriageSummary {
             }
             group.flags = group.flags.union(theirs.flags)
             if group.containerName == nil { group.containerName = theirs.containerName }
-            groupsByKey[key] = group
+            groupList[index] = group
         }
     }
 }

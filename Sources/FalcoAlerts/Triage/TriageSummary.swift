@@ -61,7 +61,14 @@ package struct TriageSummary: Sendable, Hashable {
     package internal(set) var badLines: [AlertParseError] = []
     /// The inputs read, in order.
     package internal(set) var sources: [String] = []
-    var groupsByKey: [Key: Group] = [:]
+    /// How many alerts were counted from their bytes, without building the alert (for tests).
+    var alertsCountedFromBytes = 0
+    /// The groups, in the order they were first seen.
+    var groupList: [Group] = []
+    /// Indices in ``groupList``, by key (see ``GroupIndex``).
+    var groupIndex = GroupIndex()
+    /// ASCII strings that many groups hold (rules, container names, flags), stored once.
+    var interned = Set<String>()
 
     package init() {}
 
@@ -71,37 +78,36 @@ package struct TriageSummary: Sendable, Hashable {
         let key = Key(rule: alert.rule, containerID: alert.containerID, exePath: alert.exePath)
         let time = alert.time.map(TriageTime.zoned) ?? alert.unzonedTime.map(TriageTime.unzoned)
         let flagsText = alert.flagsText
-        guard let index = groupsByKey.index(forKey: key) else {
+        guard let index = groupIndex.find(key) else {
             let flags = alert.execFlags
-            groupsByKey[key] = Group(
-                rule: key.rule, containerID: key.containerID, containerName: alert.containerName,
-                exePath: key.exePath, count: 1, first: time, last: time, priority: alert.priority,
-                priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []),
-                lastFlagsText: flagsText)
+            groupIndex.insert(key, group: groupList.count)
+            groupList.append(
+                Group(
+                    rule: key.rule, containerID: key.containerID, containerName: alert.containerName,
+                    exePath: key.exePath, count: 1, first: time, last: time, priority: alert.priority,
+                    priorityName: alert.priorityName, flags: flags.isExecFlags ? flags : ExecFlags(bits: []),
+                    lastFlagsText: flagsText))
             return
         }
         // Updated in place: a group is never copied out and back per alert.
-        Self.count(alert, time: time, flagsText: flagsText, in: &groupsByKey.values[index])
+        groupList[index].count(
+            time: time, priority: alert.priority, priorityName: alert.priorityName,
+            isSameFlagsText: flagsText == groupList[index].lastFlagsText, flagsText: { flagsText },
+            execFlags: { alert.execFlags }, containerName: { alert.containerName })
     }
 
-    private static func count(_ alert: FalcoAlert, time: TriageTime?, flagsText: String?, in group: inout Group) {
-        group.count += 1
-        if let time {
-            // Same instant, other text (falcosidekick, plain text): the first one seen stays.
-            if group.first.map({ time.isBefore($0) }) ?? true { group.first = time }
-            if group.last.map({ time.isAfter($0) }) ?? true { group.last = time }
-        }
-        if alert.priority > group.priority {
-            group.priority = alert.priority
-            group.priorityName = alert.priorityName
-        }
-        // Most groups carry the same flags text alert after alert: it is parsed only when it changes.
-        if flagsText != group.lastFlagsText {
-            group.lastFlagsText = flagsText
-            let flags = alert.execFlags
-            if flags.isExecFlags, !flags.isEmpty { group.flags = group.flags.union(flags) }
-        }
-        if group.containerName == nil { group.containerName = alert.containerName }
+    /// Summaries are equal when they say the same: the order groups were first seen in does not matter.
+    package static func == (left: TriageSummary, right: TriageSummary) -> Bool {
+        left.alertCount == right.alertCount && left.badLineCount == right.badLineCount
+            && left.badLines == right.badLines && left.sources == right.sources && left.groups == right.groups
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(alertCount)
+        hasher.combine(badLineCount)
+        hasher.combine(badLines)
+        hasher.combine(sources)
+        hasher.combine(groups)
     }
 
     /// Counts a bad line, keeping its details while fewer than ``maximumBadLinesKept`` are kept.
@@ -113,9 +119,15 @@ package struct TriageSummary: Sendable, Hashable {
     /// Reads every alert of `stream` into the summary.
     ///
     /// - Throws: ``AlertParseError`` (`.unreadable`) only when reading fails; bad lines are counted, not thrown.
-    package mutating func read(_ stream: AlertStream) throws(AlertParseError) {
+    /// Lines that are single-line JSON alerts with a plain key are counted from their bytes (see
+    /// ``add(_:scanner:)``) unless `byBytes` is off; the summary is the same either way.
+    mutating func read(_ stream: AlertStream, byBytes: Bool = true) throws(AlertParseError) {
         sources.append(stream.source)
-        while let item = try stream.next() {
+        var scanner = TriageLineScanner()
+        while let item = try stream.next(taking: { line in
+            guard byBytes else { return false }
+            return add(line, scanner: &scanner)
+        }) {
             switch item {
             case .alert(let alert, _): add(alert)
             case .badLine(let error): addBadLine(error)
@@ -125,11 +137,16 @@ package struct TriageSummary: Sendable, Hashable {
 
     /// The groups, highest priority first, then most alerts, then by rule, container and executable.
     package var groups: [Group] {
-        groupsByKey.values.map { group in
-            var group = group
+        // Sorted as indices: groups are large, and moving them about in the sort costs more than comparing.
+        var order = Array(groupList.indices)
+        groupList.withUnsafeBufferPointer { groups in
+            order.sort { Self.precedes(groups[$0], groups[$1]) }
+        }
+        return order.map { index in
+            var group = groupList[index]
             group.lastFlagsText = nil
             return group
-        }.sorted(by: Self.precedes)
+        }
     }
 
     /// The containers, those that ran binaries from their writable layer or from memory first, then by highest

@@ -256,17 +256,21 @@ package enum ClaimChecker {
         guard evidence.upperDirVisible else {
             return ["the overlay upper dir is not visible from here: \(hostLimitation ?? "no host access")"]
         }
-        guard let file = evidence.upperFile else {
-            return ["the overlay upper dir has no \(evidence.path)"]
+        var lines: [String] = []
+        if let upper = evidence.upperDir {
+            lines.append("the overlay upper dir is \(upper)" + (evidence.layersFound.map { " (found \($0))" } ?? ""))
         }
-        if file.isWhiteout { return ["the overlay upper dir holds a whiteout for \(evidence.path): deleted in the container"] }
+        guard let file = evidence.upperFile else {
+            return lines + ["the overlay upper dir has no \(evidence.path)"]
+        }
+        if file.isWhiteout { return lines + ["the overlay upper dir holds a whiteout for \(evidence.path): deleted in the container"] }
         var line = "the overlay upper dir holds \(evidence.path) (inode \(file.inode), ctime \(file.changeTimeNanoseconds))"
         if let alertCtime = alert.exeChangeTimeNanoseconds {
             line += alertCtime == file.changeTimeNanoseconds
                 ? "; its ctime equals the alert's proc.exe_ino.ctime"
                 : "; its ctime differs from the alert's proc.exe_ino.ctime=\(alertCtime) (changed again since?)"
         }
-        return [line]
+        return lines + [line]
     }
 
     private static func processLines(_ evidence: ExecutableEvidence) -> [String] {

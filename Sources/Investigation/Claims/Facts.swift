@@ -117,6 +117,9 @@ package struct ExecutableEvidence: Sendable, Hashable {
     package var upperFile: HostFileInfo?
     /// The upper dir itself is visible from here.
     package var upperDirVisible: Bool
+    /// The upper dir's host path, and how it was found (`ContainerLayers.how`).
+    package var upperDir: String?
+    package var layersFound: String?
     /// Whether an image layer (lower dir) holds `path`: nil when the lower dirs are not visible.
     package var inImageLayers: Bool?
     /// Processes whose executable is `path` (or, for memfd alerts, a memfd).

@@ -70,7 +70,8 @@ package struct Decision: Sendable, Hashable {
         }
         if let reason = evidence.file?.value?.declined { limitations.append("the executable was not acquired: \(reason)") }
         let access = evidence.hostAccess
-        if !access.upperDirVisible || !access.procVisible { limitations.append(access.detail) }
+        let layerNotes = evidence.container?.storage.layerNotes ?? []
+        if !access.upperDirVisible || !access.procVisible || !layerNotes.isEmpty { limitations.append(access.detail) }
         if evidence.container?.state.running == true, evidence.processes.value?.isEmpty ?? true {
             let why =
                 evidence.runtime.missing[.processes].map { "\($0) and host /proc is not readable here" }

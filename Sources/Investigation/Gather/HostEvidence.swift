@@ -13,8 +13,8 @@ struct HostEvidence: Sendable {
         // The main process's pid is a host pid with every runtime (top's pids are not, with Podman).
         let pid = container.state.pid ?? 0
         let procVisible = pid > 0 && host.linkTarget("/proc/\(pid)/exe") != nil
-        var notes: [String] = []
-        if containerd {
+        var notes = storage.layerNotes
+        if storage.upperDir == nil, containerd {
             notes.append("the engine keeps containers in containerd's image store, which exposes no overlay paths: the writable layer is judged from /changes only")
         } else if storage.upperDir == nil {
             notes.append("the engine reports no overlay upper dir for this container (storage driver \(storage.driver ?? "unknown"))")
@@ -26,7 +26,9 @@ struct HostEvidence: Sendable {
         }
         return .init(
             upperDirVisible: upperVisible, procVisible: procVisible, containerdImageStore: containerd,
-            detail: notes.isEmpty ? "overlay upper dir and host /proc are readable" : notes.joined(separator: "; "))
+            detail: notes.isEmpty
+                ? "overlay upper dir\(storage.layersFound.map { " (found \($0))" } ?? "") and host /proc are readable"
+                : notes.joined(separator: "; "))
     }
 
     /// The alert's executable: what the changes, the acquired file, the processes and the host's
@@ -47,6 +49,8 @@ struct HostEvidence: Sendable {
         }
         evidence.procVisible = access.procVisible
         evidence.upperDirVisible = access.upperDirVisible
+        evidence.upperDir = access.upperDirVisible ? container.storage.upperDir : nil
+        evidence.layersFound = container.storage.layersFound
         if alert.isMemfd {
             evidence.processes = processes.filter(\.isMemfd)
         } else {
