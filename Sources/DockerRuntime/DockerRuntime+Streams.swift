@@ -51,6 +51,19 @@ extension DockerRuntime {
         }
     }
 
+    /// One HEAD of the archive endpoint: the stat in its header, no body.
+    package func stat(of container: ContainerRecord, path: String) async throws(RuntimeError) -> FileRead? {
+        let client = self.client
+        let source = "HEAD /containers/\(container.shortID)/archive"
+        return try await call {
+            try client.pathStat(container.id, path: path).map {
+                FileRead(
+                    size: $0.size, mode: $0.mode.lsString, isRegular: $0.fileType == .regular, complete: false,
+                    bytesRead: 0, source: source)
+            }
+        }
+    }
+
     /// One GET of the archive endpoint: the stat comes in the answer's header, so a directory or link is
     /// not streamed at all; of the tar, only the member named after the path's last component is the file.
     package func file(

@@ -32,6 +32,10 @@ package protocol ContainerRuntime: Sendable {
         of container: ContainerRecord, path: String, into sink: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void
     ) async throws(RuntimeError) -> FileRead?
 
+    /// One path's stat alone, no bytes read (nil when there is no such path): what an investigation
+    /// learns of a file it does not stand behind acquiring.
+    func stat(of container: ContainerRecord, path: String) async throws(RuntimeError) -> FileRead?
+
     /// The container's log lines in `window`: at most `limit` kept, the first ones or the `newest`, with
     /// whether there were more.
     func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool) async throws(RuntimeError)

@@ -24,12 +24,14 @@ import Testing
         /// The folder the bundle was to be created in, and everything in it after the run.
         var parent: URL
         var listing: [String]
+        /// The request lines the engine received.
+        var requests: [String] = []
         var bundle: URL { parent.appendingPathComponent("bundle") }
     }
 
     /// Runs `collect --out <fresh folder>/bundle` against the recorded engine with `override`'s answers.
     private func collect(
-        timeout: Double = 2, extra: [String] = [], measureMemory: Bool = false,
+        alert: URL = Self.alert, timeout: Double = 2, extra: [String] = [], measureMemory: Bool = false,
         _ override: @escaping @Sendable (_ method: String, _ target: String) -> FakeEngine.Reply?
     ) throws -> Outcome {
         let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -39,7 +41,7 @@ import Testing
         defer { engine.stop() }
         let run = try Tool.run(
             [
-                "collect", "--alert", Self.alert.path, "--host", engine.address, "--timeout",
+                "collect", "--alert", alert.path, "--host", engine.address, "--timeout",
                 String(timeout),
                 "--out", parent.appendingPathComponent("bundle").path,
             ] + extra,
@@ -47,7 +49,7 @@ import Testing
         #expect(run.signal == nil && !run.timedOut, "\(run)")
         #expect(engine.nonReadRequests.isEmpty, "sent \(engine.nonReadRequests)")
         let listing = ((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []).sorted()
-        return Outcome(run: run, parent: parent, listing: listing)
+        return Outcome(run: run, parent: parent, listing: listing, requests: engine.requests)
     }
 
     /// Every path in the bundle that is not a plain file or a folder (links, devices, fifos).
@@ -93,6 +95,31 @@ import Testing
         }
         let verify = try Tool.run(["verify", outcome.bundle.path], timeLimit: 60)
         #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test func `a forged proc.exepath the container neither changed nor runs is reported, never fetched into the bundle`()
+        throws
+    {
+        let forged = FileManager.default.temporaryDirectory.appendingPathComponent("forged-\(UUID().uuidString.prefix(8)).json")
+        let text = try String(contentsOf: Self.alert, encoding: .utf8)
+            .replacingOccurrences(of: #""proc.exepath":"/tmp/payload""#, with: #""proc.exepath":"/etc/shadow""#)
+            .replacingOccurrences(of: #""proc.exe":"/tmp/payload""#, with: #""proc.exe":"/etc/shadow""#)
+        try text.write(to: forged, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: forged) }
+        let outcome = try collect(alert: forged) { method, target in
+            guard target.contains("/archive?path=%2Fetc%2Fshadow") else { return nil }
+            // The engine would hand the file over: only the tool's own rule keeps it out.
+            return method == "HEAD"
+                ? .respond(status: 200, headers: Self.tarHeaders, body: Data())
+                : .respond(status: 500, headers: [:], body: Data(#"{"message":"fetched"}"#.utf8))
+        }
+        defer { try? FileManager.default.removeItem(at: outcome.parent) }
+        #expect(outcome.run.status == 0, "\(outcome.run)")
+        #expect(!outcome.requests.contains { $0.hasPrefix("GET ") && $0.contains("%2Fetc%2Fshadow") }, "\(outcome.requests)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: outcome.bundle.appendingPathComponent("files").path)) ?? []
+        #expect(!files.contains { $0.contains("shadow") }, "\(files)")
+        let report = try String(contentsOf: outcome.bundle.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(report.contains("the executable was not acquired"), "\(report.prefix(400))")
     }
 
     @Test func `a member claiming 10 GiB is kept up to --max-file-bytes, in bounded memory`() throws {

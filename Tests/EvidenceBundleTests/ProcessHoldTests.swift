@@ -41,6 +41,22 @@ import Testing
         #expect(throws: ProcessHold.Refusal.self) { _ = try ProcessHold(pid: 4242, containerID: "", proc: proc.path) }
     }
 
+    @Test func `recovery takes the hold made when the process was matched, and refuses a pid reused since`() throws {
+        let proc = try fakeProc(pid: 4242, start: 777, cgroup: "0::/docker/\(container)\n")
+        defer { try? FileManager.default.removeItem(at: proc) }
+        let journal = CollectionJournal(progress: nil)
+        // Matched by the investigation: held now, through the fake /proc.
+        journal.hold(pids: [4242, 4343], containerID: container, proc: proc.path)
+        #expect(journal.heldProcess(4343) == nil)
+        let held = try Collector.held(4242, containerID: container, journal: journal)
+        #expect(held === journal.heldProcess(4242))
+        // Never matched: nothing is opened by number later.
+        #expect(throws: ProcessHold.Refusal.self) { _ = try Collector.held(4343, containerID: container, journal: journal) }
+        // The pid now belongs to a process started later: the hold made at match time tells.
+        try writeStat(proc.appendingPathComponent("4242"), start: 999)
+        #expect(throws: ProcessHold.Refusal.self) { _ = try Collector.held(4242, containerID: container, journal: journal) }
+    }
+
     @Test func `a pid reused by another process is noticed: another start time, another cgroup`() throws {
         let proc = try fakeProc(pid: 4242, start: 777, cgroup: "0::/docker/\(container)\n")
         defer { try? FileManager.default.removeItem(at: proc) }

@@ -6,7 +6,7 @@ import Runtime
 /// tests with no engine and no recording, through the same seam the Docker runtime implements.
 package struct InMemoryRuntime: ContainerRuntime {
     package enum Call: String, Sendable, Hashable, CaseIterable {
-        case engine, container, processes, changes, file, logs, events, image
+        case engine, container, processes, changes, file, stat, logs, events, image
     }
 
     /// One container and everything the runtime knows of it.
@@ -95,6 +95,14 @@ package struct InMemoryRuntime: ContainerRuntime {
         return FileRead(
             size: Int64(bytes.count), mode: "-rwxr-xr-x", isRegular: true, complete: true, bytesRead: Int64(bytes.count),
             source: "memory \(container.shortID):\(path)")
+    }
+
+    package func stat(of container: ContainerRecord, path: String) async throws(RuntimeError) -> FileRead? {
+        try await answer(.stat, needs: .files)
+        guard let bytes = try entry(container).files[path] else { return nil }
+        return FileRead(
+            size: Int64(bytes.count), mode: "-rwxr-xr-x", isRegular: true, complete: false, bytesRead: 0,
+            source: "memory stat \(container.shortID):\(path)")
     }
 
     package func logs(of container: ContainerRecord, in window: TimeWindow, limit: Int, newest: Bool) async throws(RuntimeError)

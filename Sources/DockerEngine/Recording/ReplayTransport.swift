@@ -134,6 +134,13 @@ package final class ReplayTransport: EngineTransport, @unchecked Sendable {
     }
 
     private func next(for method: String, target: String) throws -> Recording.Exchange {
+        // A HEAD the recording lacks is answered by the head of its GET, without the body.
+        if method == "HEAD", answers[Self.key(method, target)]?.isEmpty ?? true,
+            var exchange = answers[Self.key("GET", target)]?.first
+        {
+            exchange.body = nil
+            return exchange
+        }
         let key = Self.key(method, target)
         guard let candidates = answers[key], !candidates.isEmpty else {
             throw DockerEngineError.notInRecording(request: "\(method) \(target)", recording: folder.path)

@@ -24,8 +24,12 @@ struct BundleRuntime: ContainerRuntime {
         try await base.container(reference)
     }
 
+    /// The processes the runtime matched to the container, each held from here on (`ProcessHold`), so a
+    /// later `/proc` recovery reads that process and not one that got its pid since.
     func processes(of container: ContainerRecord) async throws(RuntimeError) -> [RuntimeProcess] {
-        try await base.processes(of: container)
+        let processes = try await base.processes(of: container)
+        journal.hold(pids: processes.filter(\.isHostPid).map(\.pid), containerID: container.id)
+        return processes
     }
 
     func changes(of container: ContainerRecord) async throws(RuntimeError) -> [LayerChange] {
@@ -36,6 +40,10 @@ struct BundleRuntime: ContainerRuntime {
         of container: ContainerRecord, path: String, into sink: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void
     ) async throws(RuntimeError) -> FileRead? {
         try await base.file(of: container, path: path, into: sink)
+    }
+
+    func stat(of container: ContainerRecord, path: String) async throws(RuntimeError) -> FileRead? {
+        try await base.stat(of: container, path: path)
     }
 
     func events(about reference: String, in window: TimeWindow) async throws(RuntimeError) -> [RuntimeEvent] {

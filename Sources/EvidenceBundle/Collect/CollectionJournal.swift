@@ -55,6 +55,26 @@ package final class CollectionJournal: @unchecked Sendable {
         package var error: String?
     }
 
+    /// Holds each of `pids` by its `/proc/<pid>` folder, at the moment the investigation matched it to the
+    /// container: a process whose cgroup does not name the container, or that is gone, is not held.
+    package func hold(pids: [Int], containerID: String, proc: String = "/proc") {
+        for pid in pids where pid > 0 {
+            guard heldProcess(pid) == nil, let hold = try? ProcessHold(pid: pid, containerID: containerID, proc: proc) else {
+                continue
+            }
+            lock.lock()
+            heldProcesses[pid] = hold
+            lock.unlock()
+        }
+    }
+
+    /// The process held since it was matched, if it was.
+    package func heldProcess(_ pid: Int) -> ProcessHold? {
+        lock.lock()
+        defer { lock.unlock() }
+        return heldProcesses[pid]
+    }
+
     /// Names inside `files/`, shared by every acquisition so none overwrites another.
     package let fileNames = NameAllocator()
 
@@ -68,6 +88,7 @@ package final class CollectionJournal: @unchecked Sendable {
     private var firstFailure: (any Error & Sendable)?
     private var occurrences: [String: Int] = [:]
     private var archivedFiles: [String: FileDigest] = [:]
+    private var heldProcesses: [Int: ProcessHold] = [:]
     private var framing: LogFraming?
     private var receivedBytes: Int64 = 0
     private var currentStep = "starting"

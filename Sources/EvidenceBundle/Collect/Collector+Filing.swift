@@ -226,12 +226,13 @@ extension Collector {
         let hostPath = "/proc/\(pid)/exe"
         let before = Self.readLink(hostPath)
         let started = Date()
-        // Held by its /proc folder, checked to be the container's, read through that folder (ProcessHold).
+        // Held by its /proc folder since the investigation matched it to the container, checked again
+        // (cgroup, start time) and read through that folder (ProcessHold).
         let containerID = report.container?.id ?? ""
         let descriptor: Int32
         let hold: ProcessHold
-        do {
-            hold = try ProcessHold(pid: pid, containerID: containerID)
+        do throws(ProcessHold.Refusal) {
+            hold = try Self.held(pid, containerID: containerID, journal: journal)
             descriptor = try hold.openExecutable()
         } catch {
             journal.record(.init(path: hostPath, started: started, seconds: 0, bytes: 0, error: error.description))
@@ -290,6 +291,17 @@ extension Collector {
                 path: writer.relativePath, digest: digest, kind: .hostRecovery, producer: "host \(hostPath)",
                 acquiredAt: Date(),
                 detail: detail, truncated: isCut || readError != nil))
+    }
+
+    /// The process held when the investigation matched it, if it is still that process of the container.
+    static func held(_ pid: Int, containerID: String, journal: CollectionJournal) throws(ProcessHold.Refusal) -> ProcessHold {
+        guard let hold = journal.heldProcess(pid) else {
+            throw .init(description: "host pid \(pid) was not held when the investigation matched it to the container")
+        }
+        guard hold.isStill(containerID: containerID) else {
+            throw .init(description: "host pid \(pid) is no longer the process matched (it ended or left the container's cgroup)")
+        }
+        return hold
     }
 
     static func readLink(_ path: String) -> String? {

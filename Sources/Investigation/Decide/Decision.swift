@@ -68,6 +68,7 @@ package struct Decision: Sendable, Hashable {
         if let reason = evidence.file?.reason {
             limitations.append("the executable could not be read through the archive endpoint: \(reason)")
         }
+        if let reason = evidence.file?.value?.declined { limitations.append("the executable was not acquired: \(reason)") }
         let access = evidence.hostAccess
         let layerNotes = evidence.container?.storage.layerNotes ?? []
         if !access.upperDirVisible || !access.procVisible || !layerNotes.isEmpty { limitations.append(access.detail) }

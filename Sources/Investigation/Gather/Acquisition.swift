@@ -9,6 +9,33 @@ package protocol ExecutableAcquisition: Sendable {
         -> AcquiredFile
 }
 
+/// What makes the investigation stand behind acquiring the alert's executable: the container's own
+/// evidence, never the alert alone. The path is added or modified in the writable layer, or a process of
+/// the container runs it (its host `/proc` exe link, or the runtime's process list).
+enum Grounds {
+    static func support(_ path: String, changes: [LayerChange]?, processes: [RuntimeProcess]) -> Bool {
+        let changed = changes?.contains { change in
+            guard change.path == path else { return false }
+            if case .added = change.kind { return true }
+            if case .modified = change.kind { return true }
+            return false
+        }
+        return changed == true || processes.contains {
+            runs(path, ProcessFacts(pid: $0.pid, user: $0.user, command: $0.command, exeLink: $0.exeLink))
+        }
+    }
+
+    /// Whether `process` runs `path`: its exe link when there is one, else its command's first word.
+    static func runs(_ path: String, _ process: ProcessFacts) -> Bool {
+        if let exe = process.exePath { return exe == path }
+        return process.command.split(separator: " ").first.map(String.init) == path
+    }
+
+    static func declined(_ path: String) -> String {
+        "the container's changes do not list \(path) as added or modified and none of its processes runs it, so only its stat was taken"
+    }
+}
+
 /// Reads the file through the runtime and hashes it as it streams; nothing is kept.
 package struct HashingAcquisition: ExecutableAcquisition {
     package init() {}

@@ -28,11 +28,14 @@ package struct AcquiredFile: Sendable, Hashable {
     /// SHA-256 (hex) of the whole file, when every byte was read.
     package var sha256: String?
     package var size: Int64?
+    /// Why the bytes were not acquired, only stat'ed: nothing of the container stands behind the path.
+    package var declined: String?
 
-    package init(file: FileRead?, sha256: String? = nil, size: Int64? = nil) {
+    package init(file: FileRead?, sha256: String? = nil, size: Int64? = nil, declined: String? = nil) {
         self.file = file
         self.sha256 = sha256
         self.size = size
+        self.declined = declined
     }
 }
 

@@ -43,11 +43,12 @@ struct Gatherer: Sendable {
         // holds the container's lock longest of the rest.
         let eventsRead = traced ? await events : nil
         let changesRead = await changes
-        async let processes = Gathered.from { () async throws(RuntimeError) in try await runtime.processes(of: container) }
-        async let file = acquire(alert: alert, container: container)
+        // The acquisition waits for the changes and the processes: they decide whether it is made.
+        let processesRead = await Gathered.from { () async throws(RuntimeError) in try await runtime.processes(of: container) }
+        async let file = acquire(
+            alert: alert, container: container, changes: changesRead.value, processes: processesRead.value ?? [])
         let hostEvidence = HostEvidence(host: host)
         let hostAccess = hostEvidence.access(container: container, engine: await engine)
-        let processesRead = await processes
         let eventsAll: Gathered<[RuntimeEvent]>
         if let eventsRead { eventsAll = eventsRead } else { eventsAll = await events }
         var evidence = Evidence(
@@ -64,11 +65,20 @@ struct Gatherer: Sendable {
         return evidence
     }
 
-    /// The alert's executable, when it names a file (a memfd has none to read).
-    private func acquire(alert: AlertFacts?, container: ContainerRecord) async -> Gathered<AcquiredFile>? {
+    /// The alert's executable, when it names a file (a memfd has none to read): its bytes only when the
+    /// container's own evidence stands behind the path (``Grounds``), otherwise its stat alone, since an
+    /// alert may name any file (`/etc/shadow`).
+    private func acquire(alert: AlertFacts?, container: ContainerRecord, changes: [LayerChange]?, processes: [RuntimeProcess])
+        async -> Gathered<AcquiredFile>?
+    {
         guard let alert, !alert.isMemfd, let path = alert.exePath else { return nil }
         let runtime = self.runtime
         let acquisition = self.acquisition
+        guard Grounds.support(path, changes: changes, processes: processes) else {
+            return await Gathered.from { () async throws(RuntimeError) in
+                AcquiredFile(file: try await runtime.stat(of: container, path: path), declined: Grounds.declined(path))
+            }
+        }
         return await Gathered.from { () async throws(RuntimeError) in
             try await acquisition.acquire(path, of: container, from: runtime)
         }

@@ -62,10 +62,7 @@ struct HostEvidence: Sendable {
                 evidence.sha256 = sha
                 evidence.digestSource = file?.file?.source
             }
-            evidence.processes = processes.filter { process in
-                if let exe = process.exePath { return exe == path }
-                return process.command.split(separator: " ").first.map(String.init) == path
-            }
+            evidence.processes = processes.filter { Grounds.runs(path, $0) }
             if access.upperDirVisible, let upper = container.storage.upperDir,
                 let hostPath = HostPath.resolve(path, in: upper, host: host)
             {
