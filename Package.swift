@@ -90,8 +90,9 @@ let package = Package(
             ]
         ),
 
-        // What the command line decides without argument parsing: did-you-mean for mistyped commands. Pure.
-        .target(name: "CommandLineSupport"),
+        // What the command line decides without argument parsing: did-you-mean for mistyped commands, --since and
+        // --until times (as the runtime's instants). Pure.
+        .target(name: "CommandLineSupport", dependencies: ["Runtime"]),
 
         // The command line: argument parsing and exit codes, nothing else.
         .executableTarget(
@@ -143,7 +144,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["alert-inspect", "DockerEngine", "Reporting", "SafeText", "TestSupport"]
         ),
-        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "Runtime"]),
         // Runs against the lab engines (`make lab`); required in CI, skipped elsewhere when the lab is down.
         .testTarget(
             name: "LiveTests",

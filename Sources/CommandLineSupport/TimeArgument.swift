@@ -1,23 +1,12 @@
 import Foundation
+import Runtime
 
 /// `--since` / `--until` values as `docker logs` takes them: a duration before now (`10m`, `1h30m`, `90s`,
 /// `1.5h`), a Unix timestamp (`1733450000`, `1733450000.123456789`), or an RFC 3339 time
 /// (`2026-12-06T01:02:03Z`, with fractions and an offset; without a zone, or a bare date, it is UTC).
 package enum TimeArgument {
-    /// A point in time as seconds and nanoseconds since the epoch.
-    package struct Instant: Sendable, Hashable, Comparable {
-        package var seconds: Int64
-        package var nanoseconds: Int64
-
-        package init(seconds: Int64, nanoseconds: Int64 = 0) {
-            self.seconds = seconds
-            self.nanoseconds = nanoseconds
-        }
-
-        package static func < (a: Instant, b: Instant) -> Bool {
-            (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
-        }
-    }
+    /// The instants it reads are the runtime's own, exact to the nanosecond.
+    package typealias Instant = RuntimeInstant
 
     /// The instant `text` names, relative ones counted back from `now`; nil when it is none of the forms.
     package static func parse(_ text: String, now: Instant) -> Instant? {

@@ -30,15 +30,15 @@ struct LogWindowOptions: ParsableArguments {
     }
 
     private func instants() throws -> (RuntimeInstant?, RuntimeInstant?) {
-        let now = Date().timeIntervalSince1970
-        let instant = TimeArgument.Instant(seconds: Int64(now), nanoseconds: Int64((now - now.rounded(.down)) * 1e9))
+        let clock = Date().timeIntervalSince1970
+        let now = RuntimeInstant(seconds: Int64(clock), nanoseconds: Int64((clock - clock.rounded(.down)) * 1e9))
         func parse(_ text: String?, _ option: String) throws -> RuntimeInstant? {
             guard let text else { return nil }
-            guard let parsed = TimeArgument.parse(text, now: instant) else {
+            guard let instant = TimeArgument.parse(text, now: now) else {
                 throw ValidationError(
                     "\(option) \(text): use a duration (10m, 1h30m), a Unix timestamp or an RFC 3339 time (2026-12-06T01:02:03Z)")
             }
-            return RuntimeInstant(seconds: parsed.seconds, nanoseconds: parsed.nanoseconds)
+            return instant
         }
         return (try parse(since, "--since"), try parse(until, "--until"))
     }
